@@ -1,0 +1,1 @@
+"""Domain: the ORM models and the referral lifecycle."""

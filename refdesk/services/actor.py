@@ -1,0 +1,41 @@
+"""Who is acting. Every service call that writes takes an Actor, so every row says who did it."""
+
+from __future__ import annotations
+
+import getpass
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from refdesk.domain.models import Staff
+from refdesk.domain.vocab import StaffRole
+from refdesk.storage import Database
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    staff_id: int
+    username: str
+    role: StaffRole
+
+
+def ensure_staff(
+    db: Database, username: str, full_name: str, role: StaffRole = StaffRole.FRONT_DESK
+) -> Actor:
+    """The staff member ``username``, created when missing (first run, demo data, tests)."""
+    with db.transaction() as session:
+        staff = session.scalars(select(Staff).where(Staff.username == username)).first()
+        if staff is None:
+            staff = Staff(username=username, full_name=full_name, role=role)
+            session.add(staff)
+            session.flush()
+        return Actor(staff.id, staff.username, staff.role)
+
+
+def local_actor(db: Database) -> Actor:
+    """The workstation's logged-in user, until sign-in (issue 6/7) replaces it with a real account."""
+    try:
+        username = getpass.getuser()
+    except (KeyError, OSError):
+        username = "frontdesk"
+    return ensure_staff(db, username, username, StaffRole.ADMIN)

@@ -1,0 +1,116 @@
+"""Moving a referral through its lifecycle: advance, close with a coded reason, reopen.
+
+The lifecycle module decides what is allowed; this module applies a decision in one transaction with
+its history entry and audit row, and refuses anything else with the lifecycle's reason.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from refdesk.domain import lifecycle
+from refdesk.domain.lifecycle import CloseReason, State
+from refdesk.domain.models import Referral, StatusEvent
+from refdesk.domain.times import utc_now
+from refdesk.errors import NotFoundError, TransitionError
+from refdesk.services.actor import Actor
+from refdesk.services.audit import audited
+from refdesk.storage import Database
+
+
+def move(db: Database, actor: Actor, referral_id: int, target: State, *, note: str | None = None) -> None:
+    """Advance to ``target`` (not for closing: use ``close``; not for reopening: use ``reopen``).
+
+    Raises:
+        TransitionError: the lifecycle refuses the move; the message says why.
+    """
+    if lifecycle.is_closed_outcome(target):
+        raise TransitionError(f"Use Close with a reason to mark a referral {lifecycle.LABELS[target]}.")
+    with audited(db, actor, "referral.move", "referral", referral_id) as scope:
+        referral = _get(scope.session, referral_id)
+        if lifecycle.is_reopen(referral.state, target):
+            raise TransitionError("The referral is closed; use Reopen.")
+        apply_transition(scope.session, actor, referral, target, note=note)
+        scope.detail.update({"to": target.value})
+
+
+def close(
+    db: Database, actor: Actor, referral_id: int, reason: CloseReason, *, note: str | None = None
+) -> None:
+    """Close in the outcome that ``reason`` belongs to (e.g. NO_RESPONSE closes as Unable to reach)."""
+    target = lifecycle.close_reason_state(reason)
+    with audited(db, actor, "referral.close", "referral", referral_id) as scope:
+        referral = _get(scope.session, referral_id)
+        apply_transition(scope.session, actor, referral, target, close_reason=reason, note=note)
+        scope.detail.update({"to": target.value, "reason": reason.value})
+
+
+def reopen(
+    db: Database, actor: Actor, referral_id: int, *, target: State | None = None, note: str | None = None
+) -> State:
+    """Reopen a closed referral, by default where its contact history says it stands; returns that state."""
+    with audited(db, actor, "referral.reopen", "referral", referral_id) as scope:
+        referral = _get(scope.session, referral_id)
+        if not lifecycle.is_closed_outcome(referral.state):
+            raise TransitionError(
+                f"Only a closed referral can be reopened; this one is {lifecycle.LABELS[referral.state]}."
+            )
+        if target is None:
+            target = State.CONTACT_ATTEMPTED if referral.attempt_count else State.RECEIVED
+        apply_transition(scope.session, actor, referral, target, note=note)
+        referral.close_reason = None
+        referral.closed_at = None
+        scope.detail.update({"to": target.value})
+        return target
+
+
+def apply_transition(
+    session: Session,
+    actor: Actor,
+    referral: Referral,
+    target: State,
+    *,
+    close_reason: CloseReason | None = None,
+    note: str | None = None,
+    at: datetime | None = None,
+) -> None:
+    """Check with the lifecycle, then change the state and write the history entry (inside the caller's
+    transaction). Other services that change state as a side effect (contact attempts, scheduling) use it."""
+    verdict = lifecycle.check_transition(
+        referral.state, target, close_reason=close_reason, attempts=referral.attempt_count
+    )
+    if not verdict:
+        raise TransitionError(verdict.reason)
+    moment = at or utc_now()
+    session.add(
+        StatusEvent(
+            referral_id=referral.id,
+            from_state=referral.state,
+            to_state=target,
+            close_reason=close_reason,
+            at=moment,
+            staff_id=actor.staff_id,
+            note=note,
+        )
+    )
+    referral.state = target
+    if lifecycle.is_closed_outcome(target):
+        referral.close_reason = close_reason
+        referral.closed_at = moment
+
+
+def _get(session: Session, referral_id: int) -> Referral:
+    referral = session.get(Referral, referral_id)
+    if referral is None:
+        raise NotFoundError(f"Referral {referral_id} does not exist.")
+    return referral
+
+
+def acknowledge(db: Database, actor: Actor, referral_id: int) -> None:
+    """Record that receipt was acknowledged (the clock partners judge the clinic by); once only."""
+    with audited(db, actor, "referral.acknowledge", "referral", referral_id) as scope:
+        referral = _get(scope.session, referral_id)
+        if referral.acknowledged_at is None:
+            referral.acknowledged_at = utc_now()

@@ -1,0 +1,108 @@
+"""The open database: one object per file, handed to every service.
+
+Reads use ``session()``; every write goes through ``transaction()``, which commits when the block ends
+(each edit is saved when it is made, reliability promise 6) and rolls back everything on an error.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine, exc, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from refdesk.errors import StorageError
+from refdesk.storage import migrate
+from refdesk.storage.engine import BEGIN_OPTION, make_engine, sqlite_url
+
+
+class Database:
+    """An open RefDesk database (SQLite file by default; any SQLAlchemy URL for the server mode)."""
+
+    def __init__(self, engine: Engine, path: Path | None = None) -> None:
+        self.engine = engine
+        self.path = path
+        self._sessions = sessionmaker(bind=engine, expire_on_commit=False)
+        self._writer = engine.execution_options(**{BEGIN_OPTION: "IMMEDIATE"})
+        self._write_sessions = sessionmaker(bind=self._writer, expire_on_commit=False)
+
+    @classmethod
+    def open(cls, path: Path, *, upgrade: bool = True) -> Database:
+        """Open (creating if needed) the SQLite file at ``path`` and bring its schema up to date.
+
+        Raises:
+            StorageError: the folder cannot be written, the file is not a RefDesk database or is
+                damaged, or it comes from a newer RefDesk. The message is for the user.
+        """
+        path = Path(path).expanduser().resolve()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise StorageError(f"Cannot create the folder {path.parent}: {error.strerror}.") from error
+        if path.is_dir():
+            raise StorageError(f"{path} is a folder, not a database file.")
+        database = cls(make_engine(sqlite_url(path)), path)
+        try:
+            if upgrade:
+                migrate.ensure_current(database.engine)
+            else:
+                with database.engine.connect() as connection:
+                    connection.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar()
+        except (exc.OperationalError, exc.DatabaseError) as error:
+            database.close()
+            raise StorageError(describe_sqlite_error(path, error)) from error
+        return database
+
+    def session(self) -> Session:
+        """A session for reading (use as a context manager)."""
+        return self._sessions()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One write transaction (BEGIN IMMEDIATE): committed at the end of the block, or not at all."""
+        with self._write_sessions() as session, session.begin():
+            yield session
+
+    def schema_revision(self) -> str | None:
+        with self.engine.connect() as connection:
+            return migrate.current_revision(connection)
+
+    def integrity_check(self, *, quick: bool = False) -> list[str]:
+        """SQLite's own verdict on the file: ``["ok"]`` when sound, else the problems it lists."""
+        pragma = "quick_check" if quick else "integrity_check"
+        with self.engine.connect() as connection:
+            return [str(row[0]) for row in connection.exec_driver_sql(f"PRAGMA {pragma}")]
+
+    def analyze(self) -> None:
+        """Refresh the planner's statistics; run after bulk loads so the queue's indexes are chosen."""
+        with self.engine.begin() as connection:
+            connection.execute(text("ANALYZE"))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+def describe_sqlite_error(path: Path, error: exc.DBAPIError) -> str:
+    """Plain words for the SQLite errors a person can meet when opening a file (no patient data)."""
+    original = error.orig
+    message = str(original).lower() if original is not None else str(error).lower()
+    if "not a database" in message or "malformed" in message or "corrupt" in message:
+        return f"{path.name} is damaged or is not a RefDesk database. Restore it from a backup."
+    if "readonly" in message or "read-only" in message or "unable to open" in message:
+        return f"Cannot write to {path}: check that the folder exists and that you may write to it."
+    if "disk is full" in message or "full" in message:
+        return f"The disk holding {path} is full. Free some space and try again."
+    if "locked" in message or "busy" in message:
+        return f"{path.name} is in use by another program. Close it and try again."
+    if isinstance(original, sqlite3.Error):
+        return f"Cannot open {path.name}: {original}."
+    return f"Cannot open {path.name}."

@@ -1,0 +1,1 @@
+"""Alembic migrations for the RefDesk schema (run through refdesk.storage.migrate)."""
