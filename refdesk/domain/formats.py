@@ -49,11 +49,9 @@ def normalize_phone(text: str) -> str:
 
 def phone_digits(phone: str) -> str:
     """The digits that identify a stored phone (no extension, no North American leading 1)."""
-    base = _EXTENSION.sub("", phone)
-    digits = re.sub(r"\D", "", base)
-    if len(digits) == 11 and digits.startswith("1") and not base.lstrip().startswith("+"):
-        digits = digits[1:]
-    return digits
+    digits = re.sub(r"\D", "", _EXTENSION.sub("", phone))
+    # Every country code that starts with 1 is North American, so "+1 555..." and "1-555..." are "555...".
+    return digits[1:] if len(digits) == 11 and digits.startswith("1") else digits
 
 
 def fold(text: str) -> str:

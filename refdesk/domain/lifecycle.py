@@ -277,6 +277,15 @@ def _reason_list(outcome: State) -> str:
     return ", ".join(CLOSE_REASONS[r].label for r in reasons_for(outcome))
 
 
+def can_reopen(state: State) -> Verdict:
+    """Reopening is for closed outcomes only; a completed first visit is final."""
+    if state in CLOSED_OUTCOMES:
+        return _OK
+    if state is State.COMPLETED:
+        return Verdict(False, _refusal(State.COMPLETED, State.RECEIVED))
+    return Verdict(False, f"Only a closed referral can be reopened; this one is {LABELS[state]}.")
+
+
 def allowed_targets(source: State) -> tuple[State, ...]:
     """The moves to offer from ``source``, in a stable order (funnel first, then the closed outcomes)."""
     return tuple(state for state in State if state in _ALLOWED[source])
@@ -287,6 +296,8 @@ def close_reason_state(reason: CloseReason) -> State:
 
 
 # --- FHIR Task.status and BSeR businessStatus ------------------------------------------------------
+# BSeR has no business status for "closed without a visit" other than Declined; the Task.status tells
+# the closures apart (rejected by the clinic, cancelled, failed to reach, entered in error).
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,7 +317,7 @@ FHIR: dict[State, FhirStatus] = {
     State.DECLINED_BY_CLINIC: FhirStatus("rejected", "Declined"),
     State.DECLINED_BY_PATIENT: FhirStatus("cancelled", "Declined"),
     State.UNABLE_TO_REACH: FhirStatus("failed", "Declined"),
-    State.CANCELLED_BY_REFERRER: FhirStatus("cancelled", "Service request cancelled"),
-    State.DUPLICATE: FhirStatus("cancelled", "Service request cancelled"),
+    State.CANCELLED_BY_REFERRER: FhirStatus("cancelled", "Declined"),
+    State.DUPLICATE: FhirStatus("entered-in-error", "Declined"),
     State.SEEN_ELSEWHERE: FhirStatus("cancelled", "Declined"),
 }

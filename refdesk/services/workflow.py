@@ -53,10 +53,9 @@ def reopen(
     """Reopen a closed referral, by default where its contact history says it stands; returns that state."""
     with audited(db, actor, "referral.reopen", "referral", referral_id) as scope:
         referral = _get(scope.session, referral_id)
-        if not lifecycle.is_closed_outcome(referral.state):
-            raise TransitionError(
-                f"Only a closed referral can be reopened; this one is {lifecycle.LABELS[referral.state]}."
-            )
+        verdict = lifecycle.can_reopen(referral.state)
+        if not verdict:
+            raise TransitionError(verdict.reason)
         if target is None:
             target = State.CONTACT_ATTEMPTED if referral.attempt_count else State.RECEIVED
         apply_transition(scope.session, actor, referral, target, note=note)

@@ -1,0 +1,1 @@
+"""The ``refdesk`` command: the GUI by default, and subcommands for scripted use."""
