@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from refdesk.domain.models import Staff
+from refdesk.domain.models import AuditEvent, Staff
 from refdesk.domain.vocab import StaffRole
 from refdesk.storage import Database
 
@@ -29,6 +29,8 @@ def ensure_staff(
             staff = Staff(username=username, full_name=full_name, role=role)
             session.add(staff)
             session.flush()
+            # The account creates itself (first run, demo data); later accounts are made by an admin (6/7).
+            session.add(AuditEvent(staff_id=staff.id, action="staff.create", entity="staff", entity_id=staff.id))
         return Actor(staff.id, staff.username, staff.role)
 
 
@@ -39,3 +41,12 @@ def local_actor(db: Database) -> Actor:
     except (KeyError, OSError):
         username = "frontdesk"
     return ensure_staff(db, username, username, StaffRole.ADMIN)
+
+
+def list_staff(db: Database, *, active_only: bool = True) -> list[Staff]:
+    """Staff by name, for owner pickers and filters."""
+    query = select(Staff).order_by(Staff.full_name)
+    if active_only:
+        query = query.where(Staff.active)
+    with db.session() as session:
+        return list(session.scalars(query))

@@ -1,0 +1,64 @@
+"""Background work reaches the GUI thread, reports progress, and drops results nobody wants any more."""
+
+from __future__ import annotations
+
+import threading
+
+from PySide6.QtCore import QThread
+from pytestqt.qtbot import QtBot
+
+from ui.tasks import InlineRunner, TaskContext, TaskRunner
+
+
+def test_work_runs_off_the_gui_thread_and_its_result_arrives_on_it(qtbot: QtBot) -> None:
+    runner = TaskRunner()
+    gui_thread = QThread.currentThread()
+    seen: dict[str, object] = {}
+
+    def work(_: TaskContext) -> str:
+        seen["worker_is_gui"] = QThread.currentThread() == gui_thread
+        return "rows"
+
+    def done(result: str) -> None:
+        seen["result"], seen["done_is_gui"] = result, QThread.currentThread() == gui_thread
+
+    runner.submit(work, on_done=done)
+    qtbot.waitUntil(lambda: "result" in seen)
+    assert seen == {"worker_is_gui": False, "result": "rows", "done_is_gui": True}
+
+
+def test_an_error_goes_to_the_error_callback(qtbot: QtBot) -> None:
+    errors: list[BaseException] = []
+
+    def work(_: TaskContext) -> None:
+        raise ValueError("bad file")
+
+    TaskRunner().submit(work, on_done=lambda _: None, on_error=errors.append)
+    qtbot.waitUntil(lambda: bool(errors))
+    assert isinstance(errors[0], ValueError)
+
+
+def test_progress_is_reported_and_cancel_drops_the_result(qtbot: QtBot) -> None:
+    runner = TaskRunner()
+    release = threading.Event()
+    progress: list[tuple[int, int]] = []
+    results: list[str] = []
+
+    def slow(context: TaskContext) -> str:
+        context.progress(1, 2)
+        release.wait(5)
+        return "stale"
+
+    handle = runner.submit(slow, on_done=results.append, on_progress=lambda d, t: progress.append((d, t)))
+    qtbot.waitUntil(lambda: progress == [(1, 2)])
+    handle.cancel()
+    release.set()
+    runner.wait()
+    qtbot.waitUntil(lambda: handle.finished)
+    assert results == []
+
+
+def test_the_inline_runner_runs_at_once() -> None:
+    results: list[int] = []
+    InlineRunner().submit(lambda _: 42, on_done=results.append)
+    assert results == [42]

@@ -1,0 +1,176 @@
+"""Background work: the one way the UI runs anything that may take longer than a frame.
+
+``TaskRunner.submit(fn, on_done=..., on_error=...)`` runs ``fn(context)`` on a thread pool and calls the
+callbacks on the GUI thread; a worker never touches a widget. ``context.progress(done, total)`` reports
+progress and ``context.cancelled`` tells long work to stop. Cancelling a handle also drops its late
+result, so a query overtaken by newer input never paints stale rows. Tests may use ``InlineRunner``,
+which runs the work at once on the calling thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class Cancelled(Exception):
+    """Raised inside work that noticed ``context.cancelled``; it is not an error."""
+
+
+class TaskContext:
+    """Handed to the work function: report progress, check for cancel (both thread-safe)."""
+
+    def __init__(self, report: Callable[[int, int], None]) -> None:
+        self._report = report
+        self._cancel = threading.Event()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def check(self) -> None:
+        """Raise Cancelled when the user cancelled; call it between chunks of long work."""
+        if self._cancel.is_set():
+            raise Cancelled
+
+    def progress(self, done: int, total: int) -> None:
+        self._report(done, total)
+
+
+class TaskHandle:
+    def __init__(self, context: TaskContext) -> None:
+        self._context = context
+        self.finished = False
+
+    def cancel(self) -> None:
+        """Ask the work to stop and drop whatever it still returns."""
+        self._context._cancel.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._context.cancelled
+
+
+class _Relay(QObject):
+    """Lives on the GUI thread; the worker's signals reach its slots through queued connections."""
+
+    succeeded = Signal(object)
+    failed = Signal(object)
+    progressed = Signal(int, int)
+
+    def __init__(
+        self,
+        handle: TaskHandle,
+        on_done: Callable[[Any], None],
+        on_error: Callable[[BaseException], None],
+        on_progress: Callable[[int, int], None] | None,
+        forget: Callable[[_Relay], None],
+    ) -> None:
+        super().__init__()
+        self._handle, self._on_done, self._on_error = handle, on_done, on_error
+        self._on_progress, self._forget = on_progress, forget
+        self.succeeded.connect(self._done)
+        self.failed.connect(self._fail)
+        self.progressed.connect(self._progress)
+
+    @Slot(object)
+    def _done(self, result: object) -> None:
+        self._finish()
+        if not self._handle.cancelled:
+            self._on_done(result)
+
+    @Slot(object)
+    def _fail(self, error: object) -> None:
+        self._finish()
+        if not self._handle.cancelled and not isinstance(error, Cancelled):
+            assert isinstance(error, BaseException)
+            self._on_error(error)
+
+    @Slot(int, int)
+    def _progress(self, done: int, total: int) -> None:
+        if self._on_progress and not self._handle.cancelled:
+            self._on_progress(done, total)
+
+    def _finish(self) -> None:
+        self._handle.finished = True
+        self._forget(self)
+
+
+class _Job(QRunnable, Generic[T]):
+    def __init__(self, fn: Callable[[TaskContext], T], context: TaskContext, relay: _Relay) -> None:
+        super().__init__()
+        self._fn, self._context, self._relay = fn, context, relay
+
+    def run(self) -> None:
+        try:
+            result = self._fn(self._context)
+        except BaseException as error:  # noqa: BLE001 - handed to the GUI thread, which decides
+            self._relay.failed.emit(error)
+        else:
+            self._relay.succeeded.emit(result)
+
+
+def _log_error(error: BaseException) -> None:
+    log.error("background task failed", exc_info=error)
+
+
+class TaskRunner:
+    """Runs work on a thread pool (one database, many short reads: a small pool is plenty)."""
+
+    def __init__(self, max_threads: int = 2) -> None:
+        self._pool = QThreadPool()
+        self._pool.setMaxThreadCount(max_threads)
+        self._relays: set[_Relay] = set()
+
+    def submit(
+        self,
+        fn: Callable[[TaskContext], T],
+        *,
+        on_done: Callable[[T], None],
+        on_error: Callable[[BaseException], None] = _log_error,
+        on_progress: Callable[[int, int], None] | None = None,
+    ) -> TaskHandle:
+        relay_box: list[_Relay] = []
+        context = TaskContext(lambda done, total: relay_box[0].progressed.emit(done, total))
+        handle = TaskHandle(context)
+        relay = _Relay(handle, on_done, on_error, on_progress, self._relays.discard)
+        relay_box.append(relay)
+        self._relays.add(relay)
+        self._pool.start(_Job(fn, context, relay))
+        return handle
+
+    def wait(self, msecs: int = 30_000) -> bool:
+        """Block until all work is done (shutdown and tests); results still arrive through the event loop."""
+        return self._pool.waitForDone(msecs)
+
+
+class InlineRunner(TaskRunner):
+    """Runs work at once on the calling thread: deterministic tests without waiting."""
+
+    def submit(
+        self,
+        fn: Callable[[TaskContext], T],
+        *,
+        on_done: Callable[[T], None],
+        on_error: Callable[[BaseException], None] = _log_error,
+        on_progress: Callable[[int, int], None] | None = None,
+    ) -> TaskHandle:
+        context = TaskContext(on_progress or (lambda _done, _total: None))
+        handle = TaskHandle(context)
+        try:
+            result = fn(context)
+        except Cancelled:
+            pass
+        except Exception as error:  # noqa: BLE001 - same contract as the threaded runner
+            on_error(error)
+        else:
+            on_done(result)
+        handle.finished = True
+        return handle
