@@ -30,7 +30,9 @@ def ensure_staff(
             session.add(staff)
             session.flush()
             # The account creates itself (first run, demo data); later accounts are made by an admin (6/7).
-            session.add(AuditEvent(staff_id=staff.id, action="staff.create", entity="staff", entity_id=staff.id))
+            session.add(
+                AuditEvent(staff_id=staff.id, action="staff.create", entity="staff", entity_id=staff.id)
+            )
         return Actor(staff.id, staff.username, staff.role)
 
 

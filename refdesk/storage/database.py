@@ -54,6 +54,11 @@ class Database:
         except (exc.OperationalError, exc.DatabaseError) as error:
             database.close()
             raise StorageError(describe_sqlite_error(path, error)) from error
+        except BaseException:
+            # A refusal (a newer RefDesk's file) or a failed migration must not leave the file open: the
+            # traceback keeps ``database`` alive, and an open handle blocks restoring the file on Windows.
+            database.close()
+            raise
         return database
 
     def session(self) -> Session:

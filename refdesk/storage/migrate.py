@@ -42,13 +42,16 @@ def known_revisions() -> set[str]:
     return {script.revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
 
 
-def upgrade(engine: Engine, target: str = "head") -> None:
-    """Upgrade to ``target`` in one transaction; a failure leaves the schema exactly as it was."""
-    _run(engine, "upgrade", target)
+def upgrade(engine: Engine, target: str = "head", *, config: Config | None = None) -> None:
+    """Upgrade to ``target`` in one transaction; a failure leaves the schema exactly as it was.
+
+    ``config`` defaults to RefDesk's own migrations; tests pass another script location.
+    """
+    _run(engine, "upgrade", target, config)
 
 
-def downgrade(engine: Engine, target: str) -> None:
-    _run(engine, "downgrade", target)
+def downgrade(engine: Engine, target: str, *, config: Config | None = None) -> None:
+    _run(engine, "downgrade", target, config)
 
 
 def ensure_current(engine: Engine) -> None:
@@ -65,10 +68,11 @@ def ensure_current(engine: Engine) -> None:
     upgrade(engine)
 
 
-def _run(engine: Engine, direction: str, target: str) -> None:
+def _run(engine: Engine, direction: str, target: str, config: Config | None = None) -> None:
     from alembic import command
 
-    config = alembic_config()
+    if config is None:
+        config = alembic_config()
     with engine.connect() as connection:
         is_sqlite = connection.dialect.name == "sqlite"
         if is_sqlite:
