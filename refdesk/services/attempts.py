@@ -15,6 +15,7 @@ from refdesk.domain.models import ContactAttempt, Referral
 from refdesk.domain.times import as_utc, utc_now
 from refdesk.domain.vocab import AttemptMethod, AttemptOutcome
 from refdesk.errors import NotFoundError, TransitionError, ValidationError
+from refdesk.services import due
 from refdesk.services.actor import Actor
 from refdesk.services.audit import audited
 from refdesk.services.validation import CLOCK_SKEW
@@ -81,6 +82,7 @@ def log_attempt(
         if referral.acknowledged_at is None:
             referral.acknowledged_at = moment
         _advance(scope.session, actor, referral, outcome, moment)
+        due.refresh(scope.session, referral)
         scope.session.flush()
         scope.detail.update({"method": method.value, "outcome": outcome.value})
         limit = referral.service_line.max_attempts

@@ -16,6 +16,7 @@ from refdesk.domain.models import Partner, Referral, ServiceLine, Staff, StatusE
 from refdesk.domain.times import as_utc, local_today
 from refdesk.domain.vocab import Channel, ContactMethod, Urgency
 from refdesk.errors import NotFoundError
+from refdesk.services import due
 from refdesk.services.actor import Actor
 from refdesk.services.audit import audited
 from refdesk.services.validation import Errors
@@ -155,9 +156,10 @@ def create_referral(db: Database, actor: Actor, data: NewReferral, *, note: str 
     """
     with audited(db, actor, "referral.create", "referral") as scope:
         values = _clean(scope.session, data)
-        referral = Referral(state=State.RECEIVED, **values)
+        referral = Referral(state=State.RECEIVED, state_changed_at=values["received_at"], **values)
         scope.session.add(referral)
         scope.session.flush()
+        due.refresh(scope.session, referral)
         scope.session.add(
             StatusEvent(
                 referral_id=referral.id,
@@ -199,6 +201,8 @@ def update_referral(db: Database, actor: Actor, referral_id: int, changes: dict[
                 if name not in {"name_key", "phone_digits"}:
                     changed[name] = {"old": _jsonable(old), "new": _jsonable(new)}
                 setattr(referral, name, new)
+        if {"received_at", "service_line_id"} & changed.keys():
+            due.refresh(scope.session, referral, recompute_deadlines=True)
         scope.detail["changes"] = changed
 
 

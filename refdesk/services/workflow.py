@@ -15,6 +15,7 @@ from refdesk.domain.lifecycle import CloseReason, State
 from refdesk.domain.models import Referral, StatusEvent
 from refdesk.domain.times import utc_now
 from refdesk.errors import NotFoundError, TransitionError
+from refdesk.services import due
 from refdesk.services.actor import Actor
 from refdesk.services.audit import audited
 from refdesk.storage import Database
@@ -95,9 +96,11 @@ def apply_transition(
         )
     )
     referral.state = target
+    referral.state_changed_at = moment
     if lifecycle.is_closed_outcome(target):
         referral.close_reason = close_reason
         referral.closed_at = moment
+    due.refresh(session, referral)
 
 
 def _get(session: Session, referral_id: int) -> Referral:
@@ -113,3 +116,4 @@ def acknowledge(db: Database, actor: Actor, referral_id: int) -> None:
         referral = _get(scope.session, referral_id)
         if referral.acknowledged_at is None:
             referral.acknowledged_at = utc_now()
+            due.refresh(scope.session, referral)

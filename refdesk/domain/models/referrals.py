@@ -14,6 +14,7 @@ from refdesk.domain.models.base import Base, EnumText, UTCDateTime
 from refdesk.domain.models.partners import Partner
 from refdesk.domain.models.service_lines import ServiceLine
 from refdesk.domain.models.staff import Staff
+from refdesk.domain.next_action import Action
 from refdesk.domain.times import utc_now
 from refdesk.domain.vocab import (
     AppointmentStatus,
@@ -44,6 +45,7 @@ class Referral(Base):
             sqlite_where=_OPEN,
             postgresql_where=_OPEN,
         ),
+        Index("ix_referral_open_due", "next_action_at", "id", sqlite_where=_OPEN, postgresql_where=_OPEN),
         Index("ix_referral_name_dob", "name_key", "patient_dob"),
         Index("ix_referral_phone_digits", "phone_digits"),
         Index("ix_referral_state", "state"),
@@ -97,6 +99,13 @@ class Referral(Base):
     last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     attempt_count: Mapped[int] = mapped_column(default=0)
     callback_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    state_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: The service line's response targets for this referral, fixed in business hours from receipt.
+    ack_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    first_contact_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: What to do next and by when (refdesk.domain.next_action); empty once the referral is finished.
+    next_action: Mapped[Action | None] = mapped_column(EnumText(Action))
+    next_action_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now, onupdate=utc_now)

@@ -10,6 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from refdesk.storage import search_index
+
 revision: str = "0001"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
@@ -227,6 +229,11 @@ def upgrade() -> None:
         sa.Column("last_attempt_at", sa.DateTime(), nullable=True),
         sa.Column("attempt_count", sa.Integer(), nullable=False),
         sa.Column("callback_due_at", sa.DateTime(), nullable=True),
+        sa.Column("state_changed_at", sa.DateTime(), nullable=True),
+        sa.Column("ack_due_at", sa.DateTime(), nullable=True),
+        sa.Column("first_contact_due_at", sa.DateTime(), nullable=True),
+        sa.Column("next_action", sa.String(length=32), nullable=True),
+        sa.Column("next_action_at", sa.DateTime(), nullable=True),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
@@ -239,8 +246,17 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_referral")),
     )
+    # Patient search (FTS5 trigram, SQLite only; without it search falls back to LIKE).
+    search_index.create(op.get_bind())
     with op.batch_alter_table("referral", schema=None) as batch_op:
         batch_op.create_index("ix_referral_name_dob", ["name_key", "patient_dob"], unique=False)
+        batch_op.create_index(
+            "ix_referral_open_due",
+            ["next_action_at", "id"],
+            unique=False,
+            sqlite_where=sa.text(OPEN_STATES_SQL),
+            postgresql_where=sa.text(OPEN_STATES_SQL),
+        )
         batch_op.create_index(
             "ix_referral_open_partner_received",
             ["partner_id", "received_at"],
@@ -442,7 +458,13 @@ def downgrade() -> None:
             postgresql_where=sa.text(OPEN_STATES_SQL),
         )
         batch_op.drop_index("ix_referral_name_dob")
+        batch_op.drop_index(
+            "ix_referral_open_due",
+            sqlite_where=sa.text(OPEN_STATES_SQL),
+            postgresql_where=sa.text(OPEN_STATES_SQL),
+        )
 
+    search_index.drop(op.get_bind())
     op.drop_table("referral")
     with op.batch_alter_table("partner_touch", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_partner_touch_partner_id"))
