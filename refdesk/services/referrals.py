@@ -148,6 +148,16 @@ def _clean(session: Session, data: NewReferral) -> dict[str, Any]:
     return values
 
 
+def check_referral(db: Database, data: NewReferral) -> None:
+    """Validate without saving, so a form can show every problem before asking about duplicates.
+
+    Raises:
+        ValidationError: exactly as create_referral would.
+    """
+    with db.session() as session:
+        _clean(session, data)
+
+
 def create_referral(db: Database, actor: Actor, data: NewReferral, *, note: str | None = None) -> int:
     """Validate and save a new referral in state Received, with its first history entry. Returns its id.
 

@@ -92,3 +92,14 @@ def test_resources_from_an_installed_wheel(tmp_path: Path) -> None:
     )
     assert found.returncode == 0, found.stderr
     assert Path(found.stdout.strip()) == site / "refdesk_resources" / "icons" / "refdesk.svg"
+
+
+def test_every_package_ships_in_the_wheel() -> None:
+    """pyproject.toml lists packages explicitly (resources/ is mapped in); a new one must be added there."""
+    import tomllib
+
+    from setuptools import find_packages
+
+    listed = set(tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = set(find_packages(str(REPO), include=["refdesk", "refdesk.*", "ui", "ui.*"]))
+    assert found <= listed, f"add to [tool.setuptools] packages: {sorted(found - listed)}"

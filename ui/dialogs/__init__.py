@@ -1,0 +1,1 @@
+"""Dialogs: short tasks on top of the main window (new referral, ...)."""
