@@ -40,6 +40,10 @@ class Database:
         path = Path(path).expanduser().resolve()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
+        except (FileExistsError, NotADirectoryError) as error:
+            raise StorageError(
+                f"Cannot create the folder {path.parent}: part of that path is a file."
+            ) from error
         except OSError as error:
             raise StorageError(f"Cannot create the folder {path.parent}: {error.strerror}.") from error
         if path.is_dir():

@@ -13,6 +13,7 @@ from sqlalchemy import Engine, inspect, text
 from sqlalchemy.engine import Connection
 
 from refdesk.errors import StorageError
+from refdesk.storage.engine import BEGIN_OPTION
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -73,7 +74,9 @@ def _run(engine: Engine, direction: str, target: str, config: Config | None = No
 
     if config is None:
         config = alembic_config()
+    # IMMEDIATE: a migration waits for another writer (busy timeout) instead of failing on upgrade.
     with engine.connect() as connection:
+        connection = connection.execution_options(**{BEGIN_OPTION: "IMMEDIATE"})
         is_sqlite = connection.dialect.name == "sqlite"
         if is_sqlite:
             # Batch migrations rebuild tables (copy, drop, rename). With foreign keys on, the DROP would
@@ -85,6 +88,7 @@ def _run(engine: Engine, direction: str, target: str, config: Config | None = No
                 config.attributes["connection"] = connection
                 getattr(command, direction)(config, target)
                 if is_sqlite:
+                    _restore_search_index(connection)
                     _check_foreign_keys(connection)
         finally:
             if is_sqlite:
@@ -101,6 +105,17 @@ def _set_foreign_keys(connection: Connection, *, on: bool) -> None:
         cursor.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
     finally:
         cursor.close()
+
+
+def _restore_search_index(connection: Connection) -> None:
+    """A batch rebuild of ``referral`` (copy, drop, rename) silently drops the triggers that keep the
+    search index current, so rows changed afterwards would go unindexed. Whatever the migrations did,
+    the index comes out complete: triggers recreated (IF NOT EXISTS) and contents rebuilt from referral
+    (seconds at a million rows; migrations are rare, and the alternative is wrong search results)."""
+    from refdesk.storage import search_index
+
+    if search_index.exists(connection):
+        search_index.create(connection)
 
 
 def _check_foreign_keys(connection: Connection) -> None:

@@ -114,13 +114,22 @@ class Referral(Base):
     service_line: Mapped[ServiceLine] = relationship()
     owner: Mapped[Staff | None] = relationship()
     events: Mapped[list[StatusEvent]] = relationship(
-        back_populates="referral", order_by="StatusEvent.at, StatusEvent.id"
+        back_populates="referral",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="StatusEvent.at, StatusEvent.id",
     )
     attempts: Mapped[list[ContactAttempt]] = relationship(
-        back_populates="referral", order_by="ContactAttempt.at, ContactAttempt.id"
+        back_populates="referral",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="ContactAttempt.at, ContactAttempt.id",
     )
     appointments: Mapped[list[Appointment]] = relationship(
-        back_populates="referral", order_by="Appointment.id"
+        back_populates="referral",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="Appointment.id",
     )
 
     @property
