@@ -142,7 +142,7 @@ _SORT_EXPRESSIONS: dict[SortKey, tuple[Any, ...]] = {
 _SORT_JOINS = {SortKey.PARTNER: "partner", SortKey.SERVICE_LINE: "service_line", SortKey.OWNER: "owner"}
 
 
-def _open_states_term() -> ColumnElement[bool]:
+def open_states_term() -> ColumnElement[bool]:
     return Referral.state.in_(bindparam("open_states", _OPEN_VALUES, expanding=True, literal_execute=True))
 
 
@@ -150,7 +150,7 @@ def _conditions(db: Database, flt: QueueFilter, now: datetime) -> list[ColumnEle
     terms: list[ColumnElement[bool]] = []
     states = {state.value for state in flt.states}
     if states and states <= set(_OPEN_VALUES):
-        terms.append(_open_states_term())  # matches the partial indexes' WHERE exactly
+        terms.append(open_states_term())  # matches the partial indexes' WHERE exactly
         if states != set(_OPEN_VALUES):
             terms.append(Referral.state.in_(sorted(states)))
     elif states:
@@ -256,7 +256,7 @@ def status_counts(db: Database, *, now: datetime | None = None) -> StatusCounts:
     """The status bar's three numbers, each answered from a partial index on the open rows."""
     now = now or utc_now()
     end_of_today = _local_midnight(now.astimezone().date(), next_day=True)
-    open_term = _open_states_term()
+    open_term = open_states_term()
     with db.session() as session:
         open_count = session.scalar(select(func.count()).select_from(Referral).where(open_term)) or 0
         due = session.execute(

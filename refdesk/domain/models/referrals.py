@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint, column
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint, and_, column
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from refdesk.domain.lifecycle import OPEN_STATES, CloseReason, State
@@ -28,6 +28,10 @@ from refdesk.domain.vocab import (
 # Partial indexes on the open rows answer the queue's default view in well under a millisecond at 1M
 # referrals (performance.md); their WHERE is rendered with literal values so SQLite can use them.
 _OPEN = column("state").in_([s.value for s in OPEN_STATES])
+# Today's worklist (refdesk/services/today.py): referrals still waiting for their first contact attempt,
+# and required records that have not arrived. Small sets at any size, read in the order Today lists them.
+_NOT_CONTACTED = and_(column("state") == State.RECEIVED.value, column("first_attempt_at").is_(None))
+_MISSING = column("received_on").is_(None)
 
 
 class Referral(Base):
@@ -46,6 +50,22 @@ class Referral(Base):
             postgresql_where=_OPEN,
         ),
         Index("ix_referral_open_due", "next_action_at", "id", sqlite_where=_OPEN, postgresql_where=_OPEN),
+        # Today: one section per kind of next action (callbacks, attempt limit, reminders), by due time
+        Index(
+            "ix_referral_open_action_due",
+            "next_action",
+            "next_action_at",
+            "id",
+            sqlite_where=_OPEN,
+            postgresql_where=_OPEN,
+        ),
+        Index(
+            "ix_referral_first_contact_due",
+            "first_contact_due_at",
+            "id",
+            sqlite_where=_NOT_CONTACTED,
+            postgresql_where=_NOT_CONTACTED,
+        ),
         Index("ix_referral_name_dob", "name_key", "patient_dob"),
         Index("ix_referral_phone_digits", "phone_digits"),
         Index("ix_referral_state", "state"),
@@ -205,7 +225,16 @@ class ReferralRecord(Base):
     """A record the service line requires (notes, imaging, labs): received, or requested and chased."""
 
     __tablename__ = "referral_record"
-    __table_args__ = (Index("ix_referral_record_referral", "referral_id"),)
+    __table_args__ = (
+        Index("ix_referral_record_referral", "referral_id"),
+        Index(
+            "ix_referral_record_missing",
+            "requested_on",
+            "referral_id",
+            sqlite_where=_MISSING,
+            postgresql_where=_MISSING,
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     referral_id: Mapped[int] = mapped_column(ForeignKey("referral.id", ondelete="CASCADE"))

@@ -221,8 +221,8 @@ def test_a_queue_page_is_read_in_index_order_without_sorting(
 def test_counting_open_referrals_uses_the_partial_index(many: Database) -> None:
     from sqlalchemy import func, select
 
-    from refdesk.services.queue import _open_states_term
+    from refdesk.services.queue import open_states_term
 
-    text = plan(many, select(func.count()).select_from(Referral).where(_open_states_term()))
+    text = plan(many, select(func.count()).select_from(Referral).where(open_states_term()))
     assert "COVERING INDEX" in text and "SCAN referral" not in text, text
     assert queue.status_counts(many).open == 1250
