@@ -136,13 +136,17 @@ class TaskRunner:
         on_done: Callable[[T], None],
         on_error: Callable[[BaseException], None] = _log_error,
         on_progress: Callable[[int, int], None] | None = None,
+        owner: QObject | None = None,
     ) -> TaskHandle:
+        """``owner``: the widget the result is for; when it is destroyed first, the result is dropped."""
         relay_box: list[_Relay] = []
         context = TaskContext(lambda done, total: relay_box[0].progressed.emit(done, total))
         handle = TaskHandle(context)
         relay = _Relay(handle, on_done, on_error, on_progress, self._relays.discard)
         relay_box.append(relay)
         self._relays.add(relay)
+        if owner is not None:
+            owner.destroyed.connect(handle.cancel)
         self._pool.start(_Job(fn, context, relay))
         return handle
 
@@ -161,6 +165,7 @@ class InlineRunner(TaskRunner):
         on_done: Callable[[T], None],
         on_error: Callable[[BaseException], None] = _log_error,
         on_progress: Callable[[int, int], None] | None = None,
+        owner: QObject | None = None,
     ) -> TaskHandle:
         context = TaskContext(on_progress or (lambda _done, _total: None))
         handle = TaskHandle(context)

@@ -62,3 +62,24 @@ def test_the_inline_runner_runs_at_once() -> None:
     results: list[int] = []
     InlineRunner().submit(lambda _: 42, on_done=results.append)
     assert results == [42]
+
+
+def test_a_result_for_a_destroyed_widget_is_dropped(qtbot: QtBot) -> None:
+    from PySide6.QtWidgets import QLabel
+
+    runner = TaskRunner()
+    release = threading.Event()
+    label = QLabel()
+    shown: list[str] = []
+
+    def slow(_: TaskContext) -> str:
+        release.wait(5)
+        return "late"
+
+    handle = runner.submit(slow, on_done=lambda text: shown.append(text), owner=label)
+    label.deleteLater()
+    qtbot.waitUntil(lambda: handle.cancelled)
+    release.set()
+    runner.wait()
+    qtbot.waitUntil(lambda: handle.finished)
+    assert shown == []
