@@ -1,53 +1,274 @@
-"""The main window. For now: the title (clinic, DEMO mark), open-referral counts and the menu;
-the queue, Today, Partners and Reports tabs come with issues 2/7 and 4/7."""
+"""The main window: Today, Queue (with the referral detail beside it), Partners and Reports.
+
+It wires the parts together and remembers the workstation's preferences (geometry, tab, splitter, queue
+filters) in QSettings; the parts know nothing of each other.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from refdesk import APP_NAME, __version__
-from refdesk.domain import lifecycle
-from refdesk.services.counts import open_counts
+from refdesk.services import queue, settings
+from refdesk.services.actor import Actor
 from refdesk.storage import Database
+from ui.detail.keys import shortcut_help
+from ui.dialogs.new_referral import NewReferralDialog
+from ui.queue.view import QueueView
+from ui.referral_detail import ReferralDetail
+from ui.referral_form import FormChoices
+from ui.shortcuts import SHORTCUTS, Shortcut, by_key
+from ui.tasks import TaskRunner
+from ui.today import TodayView
+
+#: How often the status bar counts are refreshed while the window is open.
+STATUS_REFRESH_MS = 60_000
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, db: Database, *, demo: bool) -> None:
-        super().__init__()
-        self._db = db
-        self.demo = demo
-        self.setWindowTitle(f"{APP_NAME} — DEMO (synthetic patients)" if demo else APP_NAME)
-        self.resize(1100, 700)
-        self._summary = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
-        self._summary.setObjectName("summary")
-        self.setCentralWidget(self._summary)
-        self._build_menu()
-        self.refresh()
+    TABS = ("Today", "Queue", "Partners", "Reports")
 
-    def _build_menu(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
-        quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
-        file_menu.addAction(quit_action)
-        help_menu = self.menuBar().addMenu("&Help")
+    def __init__(
+        self,
+        db: Database,
+        actor: Actor,
+        *,
+        demo: bool,
+        runner: TaskRunner | None = None,
+        preferences: QSettings | None = None,
+    ) -> None:
+        super().__init__()
+        self._db, self._actor, self.demo = db, actor, demo
+        self._runner = runner or TaskRunner()
+        self._prefs = preferences or QSettings()
+        self.setObjectName("mainWindow")
+        self._update_title()
+        choices = FormChoices.load(db)
+        self._choices = choices
+
+        self.today = TodayView(db, self._runner)
+        self.queue = QueueView(db, self._runner, filters=self._saved_filters())
+        self.detail = ReferralDetail(db, actor, self._runner, choices=choices)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, objectName="queueSplitter")
+        self.splitter.addWidget(self.queue)
+        self.splitter.addWidget(self.detail)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setChildrenCollapsible(False)
+
+        self.tabs = QTabWidget(objectName="mainTabs")
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.today, "Today")
+        self.tabs.addTab(self.splitter, "Queue")
+        self.tabs.addTab(_coming("Partners: the partner list, contacts and outreach log."), "Partners")
+        self.tabs.addTab(_coming("Reports: partner summaries and status letters."), "Reports")
+
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(6, 6, 6, 6)
+        if demo:
+            banner = QLabel("Demo database: every patient here is synthetic.", objectName="demoBanner")
+            layout.addWidget(banner)
+        layout.addWidget(self.tabs)
+        self.setCentralWidget(central)
+
+        self._counts = QLabel(objectName="statusCounts")
+        self.statusBar().addPermanentWidget(self._counts)
+        self._status_timer = QTimer(self, interval=STATUS_REFRESH_MS)
+        self._status_timer.timeout.connect(self.refresh_counts)
+        self._status_timer.start()
+
+        self._actions: dict[str, QAction] = {}
+        self._build_menus()
+        self._connect()
+        self._restore()
+        self.refresh_counts()
+
+    # -- structure ---------------------------------------------------------------------------------
+
+    def _action(self, key: str, slot: Any) -> QAction:
+        shortcut = by_key(key)
+        action = QAction(shortcut.text, self, shortcut=shortcut.sequence())
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.triggered.connect(slot)
+        self._actions[key] = action
+        return action
+
+    def _build_menus(self) -> None:
+        menus = self.menuBar()
+        file_menu = menus.addMenu("&File")
+        file_menu.addAction(self._action("new_referral", self.new_referral))
+        file_menu.addSeparator()
+        file_menu.addAction(self._action("quit", self.close))
+        view = menus.addMenu("&View")
+        for index, name in enumerate(self.TABS):
+            view.addAction(self._action(f"tab_{name.lower()}", lambda _=False, i=index: self.show_tab(i)))
+        view.addSeparator()
+        view.addAction(self._action("find", self.find))
+        view.addAction(self._action("clear_filters", self.queue.clear_filters))
+        view.addAction(self._action("refresh", self.refresh_all))
+        help_menu = menus.addMenu("&Help")
+        help_menu.addAction(self._action("shortcuts", self.show_shortcuts))
         about = QAction(f"&About {APP_NAME}", self)
         about.triggered.connect(self._about)
         help_menu.addAction(about)
 
-    def refresh(self) -> None:
-        counts = open_counts(self._db)
-        total = sum(counts.values())
-        if total == 0:
-            self._summary.setText("No open referrals.")
-        else:
-            lines = [f"<h2>{total:,} open referrals</h2>"]
-            lines += [f"{lifecycle.LABELS[state]}: {number:,}" for state, number in counts.items()]
-            self._summary.setText("<br>".join(lines))
-        self.statusBar().showMessage(f"{total:,} open")
+    def _connect(self) -> None:
+        self.queue.selection_changed.connect(self._selected)
+        self.queue.open_referral.connect(self.open_referral)
+        self.today.open_referral.connect(self.open_referral)
+        self.detail.changed.connect(self._referral_changed)
+        self.queue.filter_bar.filter_changed.connect(lambda _flt: self._save_filters())
+
+    # -- behaviour ---------------------------------------------------------------------------------
+
+    def show_tab(self, index: int) -> None:
+        self.tabs.setCurrentIndex(index)
+
+    def find(self) -> None:
+        self.show_tab(self.TABS.index("Queue"))
+        self.queue.focus_search()
+
+    def new_referral(self) -> None:
+        dialog = NewReferralDialog(self._db, self._actor, self)  # fresh lists: partners may have been added
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.referral_created.connect(self._referral_created)
+        dialog.open_referral.connect(self.open_referral)
+        dialog.open()
+
+    def open_referral(self, referral_id: int) -> None:
+        """Show a referral in the detail panel of the Queue tab and put the keyboard there."""
+        self.show_tab(self.TABS.index("Queue"))
+        self.queue.select_referral(referral_id)
+        if referral_id != self.detail.referral_id:
+            self.detail.load(referral_id)
+        self.detail.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _selected(self, referral_id: int | None) -> None:
+        # Reloading the referral already shown would reset a field the user is typing in.
+        if referral_id is not None and referral_id != self.detail.referral_id:
+            self.detail.load(referral_id)
+
+    def _referral_created(self, referral_id: int) -> None:
+        self.queue.refresh()
+        self.today.refresh()
+        self.refresh_counts()
+        self.open_referral(referral_id)
+        self.statusBar().showMessage("Referral saved.", 5000)
+
+    def _referral_changed(self, referral_id: int) -> None:
+        self.queue.model.refresh_row(referral_id)
+        self.today.refresh()
+        self.refresh_counts()
+
+    def refresh_all(self) -> None:
+        self.queue.refresh()
+        self.today.refresh()
+        self.refresh_counts()
+
+    def refresh_counts(self) -> None:
+        self._runner.submit(lambda _ctx: queue.status_counts(self._db), on_done=self._show_counts)
+
+    def _show_counts(self, counts: queue.StatusCounts) -> None:
+        self._counts.setText(
+            f"Open {counts.open:,}   ·   Due today {counts.due_today:,}   ·   Overdue {counts.overdue:,}"
+        )
+
+    def _update_title(self) -> None:
+        clinic = settings.clinic_name(self._db)
+        parts = [APP_NAME, clinic] if clinic else [APP_NAME]
+        if self.demo:
+            parts.append("DEMO")
+        self.setWindowTitle(" — ".join(parts))
+
+    def show_shortcuts(self) -> None:
+        ShortcutsDialog(self).exec()
 
     def _about(self) -> None:
         QMessageBox.about(
-            self, f"About {APP_NAME}", f"{APP_NAME} {__version__}\nReferral desk for a small clinic."
+            self, f"About {APP_NAME}", f"{APP_NAME} {__version__}\nThe referral desk of a small clinic."
         )
+
+    # -- preferences -------------------------------------------------------------------------------
+
+    def _restore(self) -> None:
+        geometry = self._prefs.value("window/geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 720)
+        splitter = self._prefs.value("queue/splitter")
+        if isinstance(splitter, QByteArray) and not splitter.isEmpty():
+            self.splitter.restoreState(splitter)
+        tab = self._prefs.value("window/tab", 0)
+        self.tabs.setCurrentIndex(int(tab) if str(tab).isdigit() else 0)
+
+    def _saved_filters(self) -> dict[str, Any] | None:
+        """Last session's queue filters, handed to the queue at construction (one query at start-up)."""
+        saved = self._prefs.value("queue/filters")
+        return saved if isinstance(saved, dict) else None
+
+    def _save_filters(self) -> None:
+        self._prefs.setValue("queue/filters", self.queue.filter_bar.to_settings())
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        self._prefs.setValue("window/geometry", self.saveGeometry())
+        self._prefs.setValue("queue/splitter", self.splitter.saveState())
+        self._prefs.setValue("window/tab", self.tabs.currentIndex())
+        self._save_filters()
+        self._prefs.sync()
+        self._status_timer.stop()
+        super().closeEvent(event)
+
+
+def _coming(text: str) -> QLabel:
+    label = QLabel(text, objectName="emptyState", alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True)
+    return label
+
+
+class ShortcutsDialog(QDialog):
+    """Help → Keyboard shortcuts: the window's shortcuts (from ui.shortcuts) and the detail panel's."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Keyboard shortcuts")
+        rows: list[tuple[str, str, str]] = [(s.group, s.text, s.native()) for s in SHORTCUTS]
+        rows += [("Referral", text, keys) for text, keys in _detail_shortcuts()]
+        table = QTableWidget(len(rows), 3, objectName="shortcutsTable")
+        table.setHorizontalHeaderLabels(["Where", "What", "Keys"])
+        table.verticalHeader().hide()
+        table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        for row, (group, text, keys) in enumerate(rows):
+            for column, value in enumerate((group, text, keys)):
+                table.setItem(row, column, QTableWidgetItem(value))
+        table.resizeColumnsToContents()
+        table.horizontalHeader().setStretchLastSection(True)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(table)
+        layout.addWidget(buttons)
+        self.resize(560, 480)
+
+
+def _detail_shortcuts() -> list[tuple[str, str]]:
+    return [(text, keys) for keys, text in shortcut_help()]  # the detail view owns its key scheme
+
+
+__all__ = ["MainWindow", "Shortcut"]

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from refdesk.domain import lifecycle
 from refdesk.domain.formats import name_key, phone_digits
@@ -232,8 +232,17 @@ def _get(session: Session, referral_id: int) -> Referral:
 def get_referral(db: Database, referral_id: int) -> Referral:
     """The referral with its partner, service line and owner loaded (for the detail view)."""
     with db.session() as session:
-        referral = _get(session, referral_id)
-        _ = referral.partner, referral.service_line, referral.owner
+        referral = session.get(
+            Referral,
+            referral_id,
+            options=[
+                joinedload(Referral.partner),
+                joinedload(Referral.service_line),
+                joinedload(Referral.owner),
+            ],
+        )
+        if referral is None:
+            raise NotFoundError(f"Referral {referral_id} does not exist.")
         return referral
 
 

@@ -1,35 +1,214 @@
-"""The main window as the front desk first sees it."""
+"""The main window as the front desk uses it all day: a referral taken from the phone to closed without
+the mouse, the queue narrowed by search, counts in the status bar, preferences kept between runs."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QApplication, QCheckBox, QLabel, QTableWidget
 from pytestqt.qtbot import QtBot
 
-from refdesk.domain.vocab import AttemptMethod, AttemptOutcome
+from refdesk.domain.lifecycle import CloseReason, State
+from refdesk.domain.vocab import AttemptOutcome
 from refdesk.services.actor import Actor
-from refdesk.services.attempts import log_attempt
+from refdesk.services.referrals import NewReferral, create_referral, get_referral
+from refdesk.services.timeline import referral_timeline
 from refdesk.storage import Database
-from ui.main_window import MainWindow
+from tests.ui.keyboard import fill, minimal, press, type_text
+from ui.dialogs.close_referral import CloseReferralDialog
+from ui.dialogs.new_referral import NewReferralDialog
+from ui.main_window import MainWindow, ShortcutsDialog
+
+pytestmark = pytest.mark.qt_log_ignore(
+    r"This plugin does not support (propagateSizeHints\(\)|raise\(\)|grabbing the keyboard)"
+)
+ALT = Qt.KeyboardModifier.AltModifier
+CTRL = Qt.KeyboardModifier.ControlModifier
 
 
-def test_an_empty_database_says_there_is_nothing_open(qtbot: QtBot, db: Database) -> None:
-    window = MainWindow(db, demo=False)
+@pytest.fixture
+def prefs(tmp_path: Path) -> QSettings:
+    return QSettings(str(tmp_path / "preferences.ini"), QSettings.Format.IniFormat)
+
+
+def open_window(
+    qtbot: QtBot, db: Database, actor: Actor, prefs: QSettings, *, demo: bool = False
+) -> MainWindow:
+    window = MainWindow(db, actor, demo=demo, preferences=prefs)
     qtbot.addWidget(window)
+    with qtbot.waitExposed(window):
+        window.show()
+    window.activateWindow()
+    return window
+
+
+@pytest.fixture
+def window(
+    qtbot: QtBot, db: Database, actor: Actor, prefs: QSettings, partner_id: int, service_line_id: int
+) -> Iterator[MainWindow]:
+    yield open_window(qtbot, db, actor, prefs)
+
+
+def status_text(window: MainWindow) -> str:
+    label = window.findChild(QLabel, "statusCounts")
+    assert label is not None
+    return label.text()
+
+
+def shown_state(window: MainWindow) -> str:
+    badge = window.detail.findChild(QLabel, "stateBadge")
+    assert badge is not None
+    return badge.text()
+
+
+def test_an_empty_database_says_what_to_do(qtbot: QtBot, window: MainWindow) -> None:
     assert window.windowTitle() == "RefDesk"
-    assert window.findChild(type(window.centralWidget()), "summary").text() == "No open referrals."
+    assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == list(MainWindow.TABS)
+    press_on(qtbot, window, Qt.Key.Key_2, CTRL)
+    assert window.tabs.currentIndex() == 1
+    empty = window.queue.findChild(QLabel, "emptyState")
+    qtbot.waitUntil(lambda: empty is not None and empty.isVisible())
+    assert "No referrals yet — New referral (Ctrl+N)" in empty.text()
+    qtbot.waitUntil(lambda: status_text(window).startswith("Open 0"))
 
 
-def test_the_demo_database_is_marked_in_the_title(qtbot: QtBot, db: Database) -> None:
-    window = MainWindow(db, demo=True)
-    qtbot.addWidget(window)
-    assert "DEMO" in window.windowTitle()
+def test_the_demo_database_is_marked(qtbot: QtBot, db: Database, actor: Actor, prefs: QSettings) -> None:
+    window = open_window(qtbot, db, actor, prefs, demo=True)
+    assert window.windowTitle().endswith("DEMO")
+    banner = window.findChild(QLabel, "demoBanner")
+    assert banner is not None and banner.isVisible() and "synthetic" in banner.text()
 
 
-def test_open_referrals_are_counted_by_state(
-    qtbot: QtBot, db: Database, actor: Actor, referral_id: int
+def press_on(qtbot: QtBot, window: MainWindow, key: Qt.Key, modifier: Qt.KeyboardModifier) -> None:
+    target = QApplication.focusWidget() or window
+    qtbot.keyClick(target, key, modifier)
+
+
+def test_a_referral_from_phone_call_to_closed_by_keyboard(
+    qtbot: QtBot, window: MainWindow, db: Database, referral_id: int
 ) -> None:
-    log_attempt(db, actor, referral_id, AttemptMethod.CALL, AttemptOutcome.NO_ANSWER)
-    window = MainWindow(db, demo=False)
-    qtbot.addWidget(window)
-    text = window.centralWidget().text()
-    assert "1 open referrals" in text and "Contact attempted: 1" in text and "Received: 0" in text
-    assert window.statusBar().currentMessage() == "1 open"
+    # A second referral for the same patient comes in: Ctrl+N, type it, Ctrl+S.
+    press_on(qtbot, window, Qt.Key.Key_N, CTRL)
+    qtbot.waitUntil(lambda: isinstance(QApplication.activeModalWidget(), NewReferralDialog))
+    dialog = QApplication.activeModalWidget()
+    assert isinstance(dialog, NewReferralDialog)
+    qtbot.waitUntil(lambda: dialog.form.field("patient_first_name").hasFocus())
+    fill(qtbot, dialog.form, minimal(first="Zoë", last="Nguyễn", dob="04/02/1958", phone="555 777 0101"))
+    press(qtbot, Qt.Key.Key_S, CTRL)
+
+    # The duplicate warning shows the earlier referral; the caller says it is a new problem.
+    qtbot.waitUntil(dialog.duplicates.isVisible)
+    assert "same name and date of birth" in " ".join(
+        label.text() for label in dialog.duplicates.findChildren(QLabel) if label.isVisible()
+    )
+    dialog.duplicates.reason.setFocus()
+    type_text(qtbot, "Different problem: shoulder")
+    with qtbot.waitSignal(dialog.referral_created) as created:
+        qtbot.mouseClick(
+            dialog.duplicates.findChild(type(dialog.save_button), "saveAnyway"), Qt.MouseButton.LeftButton
+        )
+    new_id = created.args[0]
+
+    # The window opens it in the Queue tab's detail panel.
+    qtbot.waitUntil(lambda: window.detail.referral_id == new_id and shown_state(window) == "Received")
+    assert window.tabs.currentIndex() == window.TABS.index("Queue")
+    qtbot.waitUntil(lambda: window.queue.current_referral_id() == new_id)
+
+    # Three calls: no answer, voicemail, reached (Alt+1, Alt+2, Alt+3), with the focus in the detail.
+    # (A window manager gives the window back its activation when the dialog closes; offscreen, we do.)
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    window.detail.focus_work()
+    qtbot.waitUntil(lambda: window.detail.isAncestorOf(QApplication.focusWidget()))
+    for key in (Qt.Key.Key_1, Qt.Key.Key_2, Qt.Key.Key_3):
+        with qtbot.waitSignal(window.detail.changed):
+            press(qtbot, key, ALT)
+    qtbot.waitUntil(lambda: shown_state(window) == "Reached")
+
+    # Schedule (Alt+S), then the patient calls to say they are seen elsewhere (Alt+W, pick the reason).
+    with qtbot.waitSignal(window.detail.changed):
+        press(qtbot, Qt.Key.Key_S, ALT)
+    qtbot.waitUntil(lambda: shown_state(window) == "Scheduled")
+    press(qtbot, Qt.Key.Key_W, ALT)
+    qtbot.waitUntil(lambda: isinstance(QApplication.activeModalWidget(), CloseReferralDialog))
+    close_dialog = QApplication.activeModalWidget()
+    assert isinstance(close_dialog, CloseReferralDialog)
+    assert close_dialog.reason() is CloseReason.SEEN_ELSEWHERE
+    with qtbot.waitSignal(window.detail.changed):
+        qtbot.mouseClick(
+            close_dialog.findChild(type(dialog.save_button), "closeConfirm"), Qt.MouseButton.LeftButton
+        )
+    qtbot.waitUntil(lambda: shown_state(window) == "Seen elsewhere")
+
+    referral = get_referral(db, new_id)
+    assert referral.state is State.SEEN_ELSEWHERE and referral.close_reason is CloseReason.SEEN_ELSEWHERE
+    assert referral.attempt_count == 3
+    history = referral_timeline(db, new_id)
+    assert [e.outcome for e in history if e.outcome is not None] == [
+        AttemptOutcome.REACHED,
+        AttemptOutcome.LEFT_VOICEMAIL,
+        AttemptOutcome.NO_ANSWER,
+    ]
+    assert [e.to_state for e in history if e.to_state is not None][:3] == [
+        State.SEEN_ELSEWHERE,
+        State.SCHEDULED,
+        State.REACHED,
+    ]
+    # The row stays where it is, showing its new state, so the list does not jump under the cursor...
+    row = window.queue.model.row_of(new_id)
+    assert row is not None
+    qtbot.waitUntil(
+        lambda: (r := window.queue.model.row_at(row)) is not None and r.state is State.SEEN_ELSEWHERE
+    )
+    qtbot.waitUntil(lambda: status_text(window).startswith("Open 1"))
+    # ...and leaves the open queue on refresh (F5); the earlier referral is still there.
+    press_on(qtbot, window, Qt.Key.Key_F5, Qt.KeyboardModifier.NoModifier)
+    qtbot.waitUntil(lambda: window.queue.model.row_of(new_id) is None and window.queue.model.rowCount() == 1)
+
+
+def test_search_narrows_the_queue(
+    qtbot: QtBot, window: MainWindow, db: Database, actor: Actor, new_referral: NewReferral, referral_id: int
+) -> None:
+    from dataclasses import replace
+
+    create_referral(db, actor, replace(new_referral, patient_first_name="Ana", patient_last_name="Ribeiro",
+                                       phone="555 318 2290"))  # fmt: skip
+    window.refresh_all()
+    qtbot.waitUntil(lambda: window.queue.model.rowCount() == 2)
+    press_on(qtbot, window, Qt.Key.Key_F, CTRL)
+    qtbot.waitUntil(
+        lambda: window.queue.filter_bar.findChild(type(window.queue.filter_bar), "") is None or True
+    )
+    type_text(qtbot, "ribei")
+    qtbot.waitUntil(lambda: window.queue.model.rowCount() == 1)
+    row = window.queue.model.row_at(0)
+    assert row is not None and row.patient_last_name == "Ribeiro"
+
+
+def test_preferences_are_kept_between_runs(
+    qtbot: QtBot, db: Database, actor: Actor, prefs: QSettings, partner_id: int
+) -> None:
+    first = open_window(qtbot, db, actor, prefs)
+    first.show_tab(first.TABS.index("Queue"))
+    overdue = first.queue.filter_bar.findChild(QCheckBox, "overdueOnly")
+    assert overdue is not None
+    qtbot.mouseClick(overdue, Qt.MouseButton.LeftButton)
+    assert first.queue.filter_bar.filter().overdue_only
+    first.close()
+    second = open_window(qtbot, db, actor, prefs)
+    assert second.tabs.currentIndex() == second.TABS.index("Queue")
+    assert second.queue.filter_bar.filter().overdue_only
+
+
+def test_the_shortcuts_help_lists_the_window_and_the_detail_keys(qtbot: QtBot) -> None:
+    dialog = ShortcutsDialog()
+    qtbot.addWidget(dialog)
+    grid = dialog.findChild(QTableWidget, "shortcutsTable")
+    assert grid is not None
+    rows = {(grid.item(r, 1).text(), grid.item(r, 2).text()) for r in range(grid.rowCount())}
+    assert ("New referral…", "Ctrl+N") in rows and ("Search the queue", "Ctrl+F") in rows
+    assert any(keys == "Alt+1" and "no answer" in text for text, keys in rows)
+    assert any(keys == "Alt+W" and "Seen elsewhere" in text for text, keys in rows)

@@ -8,15 +8,10 @@ from datetime import UTC, date, datetime
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QFont, QWheelEvent
-from PySide6.QtTest import QTest
 from PySide6.QtWidgets import (
     QApplication,
-    QComboBox,
     QLabel,
-    QLineEdit,
-    QPlainTextEdit,
     QPushButton,
-    QWidget,
 )
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
@@ -29,6 +24,7 @@ from refdesk.errors import StorageError, ValidationError
 from refdesk.services.actor import Actor
 from refdesk.services.referrals import get_referral, update_referral
 from refdesk.storage import Database
+from tests.ui.keyboard import fill, focused, minimal, press, replace_text, type_text
 from ui.dialogs.new_referral import NewReferralDialog
 from ui.errors import BUG_MESSAGE
 from ui.referral_form import FIELD_NAMES, FormChoices, ReferralForm
@@ -41,62 +37,6 @@ pytestmark = pytest.mark.qt_log_ignore(
 )
 
 MARKUP_NAME = ("Ольга", "<b>O'Brien</b> & Co")
-
-
-# -- how a person uses the keyboard ----------------------------------------------------------------
-
-
-def focused() -> QWidget:
-    """Where a real key press goes: an open popup (the completer's list) first, else the focus widget."""
-    widget = QApplication.activePopupWidget() or QApplication.focusWidget()
-    assert widget is not None
-    return widget
-
-
-def type_text(qtbot: QtBot, text: str) -> None:
-    """Type into whatever has focus. QTest.keyClicks knows only printable ASCII (it aborts on others),
-    so a new line is the Return key and other letters arrive as key events carrying their text, as
-    from a keyboard layout."""
-    for char in text:
-        if char == "\n":
-            press(qtbot, Qt.Key.Key_Return)
-        elif char.isascii():
-            qtbot.keyClicks(focused(), char)
-        else:
-            QTest.sendKeyEvent(
-                QTest.KeyAction.Click, focused(), Qt.Key.Key_unknown, char, Qt.KeyboardModifier.NoModifier
-            )
-
-
-def press(qtbot: QtBot, key: Qt.Key, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
-    qtbot.keyClick(focused(), key, modifier)
-
-
-def replace_text(qtbot: QtBot, text: str) -> None:
-    """Select what the focused field holds (Ctrl+A) and type over it; an empty text deletes it."""
-    widget = focused()
-    if isinstance(widget, QLineEdit | QPlainTextEdit) or (
-        isinstance(widget, QComboBox) and widget.isEditable()
-    ):
-        press(qtbot, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
-        if not text:
-            press(qtbot, Qt.Key.Key_Delete)
-    type_text(qtbot, text)
-
-
-def fill(qtbot: QtBot, form: ReferralForm, entries: dict[str, str]) -> None:
-    """For each field: put the cursor in it, type over what it holds, Tab on (a received time is
-    typed as "date time", Tab between the two)."""
-    for name, text in entries.items():
-        widget = form.field(name)
-        widget.setFocus(Qt.FocusReason.TabFocusReason)
-        qtbot.waitUntil(widget.hasFocus)
-        if isinstance(widget, DateTimeField):
-            day, text = text.split(" ", 1)
-            replace_text(qtbot, day)
-            press(qtbot, Qt.Key.Key_Tab)
-        replace_text(qtbot, text)
-        press(qtbot, Qt.Key.Key_Tab)
 
 
 def error_of(form: ReferralForm, name: str) -> QLabel:
@@ -126,22 +66,6 @@ def dialog(
     qtbot: QtBot, db: Database, actor: Actor, partner_id: int, service_line_id: int
 ) -> NewReferralDialog:
     return open_dialog(qtbot, db, actor)
-
-
-def minimal(
-    first: str = "Ana", last: str = "Ribeiro", dob: str = "07/19/1971", phone: str = "555 318 2290"
-) -> dict[str, str]:
-    """The required fields, as typed for a valid referral."""
-    return {
-        "patient_first_name": first,
-        "patient_last_name": last,
-        "patient_dob": dob,
-        "phone": phone,
-        "partner_id": "oak",
-        "service_line_id": "phys",
-        "reason": "Knee pain after a fall; evaluate and treat.",
-        "channel": "f",
-    }
 
 
 def save(qtbot: QtBot, dialog: NewReferralDialog) -> int:

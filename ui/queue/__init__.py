@@ -1,0 +1,1 @@
+"""The referral queue: the table the front desk lives in, its filters, and the view that joins them."""

@@ -1,0 +1,438 @@
+"""The referral detail: where the front desk works one referral from receipt to the first visit.
+
+It shows who and where the referral stands (header), its fields (the shared referral form, each edit
+saved at once), the contact log with one-key outcomes, the moves the lifecycle allows as buttons, and
+the history. Every write goes through a service on the task runner; a refusal is shown inside the view
+(the message bar), never as a traceback or a modal box, and every success emits ``changed`` so the
+queue can repaint that one row.
+
+Opening a referral reads the row with its partner, service line and owner (by primary key) and its
+history (three reads by the indexed ``referral_id`` and one for staff names): a fixed handful of
+queries whatever the size of the database.
+
+Keys (listed for the help screen by ``ui.detail.keys.shortcut_help``): Alt+1…Alt+5 log a contact
+outcome (see ``ui.detail.contact_log`` for why), Alt+letter mnemonics reach the state buttons (see
+``ui.detail.state_actions``), Alt+T the note, Alt+Y accepts an offer in the prompt bar.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import shiboken6
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QApplication, QSplitter, QVBoxLayout, QWidget
+
+from refdesk.domain import lifecycle
+from refdesk.domain.lifecycle import CloseReason, State
+from refdesk.domain.models import Referral
+from refdesk.domain.next_action import Action
+from refdesk.domain.vocab import AttemptMethod, AttemptOutcome
+from refdesk.errors import ValidationError
+from refdesk.services import workflow
+from refdesk.services.actor import Actor
+from refdesk.services.attempts import AttemptResult, log_attempt
+from refdesk.services.referrals import get_referral, update_referral
+from refdesk.services.timeline import EntryKind, TimelineEntry, referral_timeline
+from refdesk.storage import Database
+from ui.detail.bars import MessageBar, PromptBar, plain_label, scrolling, set_style_property
+from ui.detail.contact_log import ContactLog
+from ui.detail.header import DetailHeader
+from ui.detail.history import HistoryView
+from ui.detail.state_actions import StateActions
+from ui.dialogs.close_referral import CloseReferralDialog
+from ui.errors import user_message
+from ui.referral_form import FIELD_NAMES, FormChoices, ReferralForm
+from ui.tasks import TaskHandle, TaskRunner
+
+T = TypeVar("T")
+
+PROMPT_UNABLE_TO_REACH = "unable_to_reach"
+PROMPT_CONFIRM_COMPLETED = "confirm_completed"
+
+
+@dataclass(frozen=True, slots=True)
+class DetailData:
+    """What one opening of a referral reads (on the runner's thread; plain detached objects)."""
+
+    referral: Referral
+    timeline: list[TimelineEntry]
+
+
+def read_detail(db: Database, referral_id: int) -> DetailData:
+    """The referral with its partner, service line and owner, and its history, newest first."""
+    return DetailData(get_referral(db, referral_id), referral_timeline(db, referral_id))
+
+
+class ReferralDetail(QWidget):
+    """One referral, worked from the keyboard. Construct once, then ``load(referral_id)`` per referral.
+
+    Object name ``referralDetail``; dynamic property ``busy`` is true while a write is running. The
+    parts' object names are listed in their classes (``ui.detail.*``, ``CloseReferralDialog``).
+
+    Signals:
+        changed(int): a write on this referral succeeded (attempt logged, state moved, closed,
+            reopened, field saved); the id is the referral's. The queue refreshes that row.
+        loaded(int): the referral was read and shown (after ``load`` and after every refresh).
+    """
+
+    changed = Signal(int)
+    loaded = Signal(int)
+
+    def __init__(
+        self,
+        db: Database,
+        actor: Actor,
+        runner: TaskRunner,
+        parent: QWidget | None = None,
+        *,
+        choices: FormChoices | None = None,
+    ) -> None:
+        """``choices``: the form's partner, service line and staff lists (read from ``db`` when None)."""
+        super().__init__(parent)
+        self._db, self._actor, self._runner = db, actor, runner
+        self._referral_id: int | None = None
+        self._referral: Referral | None = None
+        self._timeline: list[TimelineEntry] = []
+        self._pending: TaskHandle | None = None
+        self._form_stale = True
+        self._busy = False
+        #: Limit offer: shown once after the attempt that reached it, and whenever the referral opens at
+        #: its limit, unless dismissed at this attempt count.
+        self._offer_limit = False
+        self._limit_dismissed_at: int | None = None
+        self._prompt_target: State | None = None
+        self.setObjectName("referralDetail")
+        self.setProperty("busy", False)
+        self._build(choices)
+
+    # -- building ----------------------------------------------------------------------------------
+
+    def _build(self, choices: FormChoices | None) -> None:
+        self.messages = MessageBar()
+        self.prompt = PromptBar()
+        self.prompt.dismiss_button.clicked.connect(self._prompt_dismissed)
+        self.placeholder = plain_label("Open a referral from the queue (Enter).", "detailPlaceholder")
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+
+        self.header = DetailHeader()
+        self.state_actions = StateActions()
+        self.state_actions.move_requested.connect(self._move)
+        self.state_actions.close_requested.connect(self._ask_close)
+        self.state_actions.reopen_requested.connect(self._reopen)
+        self.contact = ContactLog(shortcut_scope=self)
+        self.contact.log_requested.connect(self._log_attempt)
+        self.history = HistoryView()
+
+        work = QWidget()
+        work_layout = QVBoxLayout(work)
+        work_layout.addWidget(self.state_actions)
+        work_layout.addWidget(self.contact)
+        work_layout.addWidget(self.history)
+        work_layout.addStretch(1)
+
+        # The two panes scroll on their own: at 1280×720, or at 200 % scaling, nothing is cut off, and
+        # the header with the state stays in sight while either pane scrolls.
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setChildrenCollapsible(False)
+        self.work_pane = scrolling(work, "workPane")
+        self.work_pane.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.splitter.addWidget(self.work_pane)
+        self.fields_pane = scrolling(QWidget(), "fieldsPane")
+        self.splitter.addWidget(self.fields_pane)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 1)
+
+        self.body = QWidget()
+        body_layout = QVBoxLayout(self.body)
+        body_layout.setContentsMargins(0, 0, 0, 0)
+        body_layout.addWidget(self.header)
+        body_layout.addWidget(self.splitter, 1)
+        self.body.hide()
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.messages)
+        layout.addWidget(self.prompt)
+        layout.addWidget(self.placeholder, 1)
+        layout.addWidget(self.body, 1)
+
+        self.form = self._attach_form(choices)
+
+    def _attach_form(self, choices: FormChoices | None) -> ReferralForm:
+        """Put the shared referral form (``ui.referral_form``) in the fields pane, in edit mode: each
+        field the user finishes is saved at once through ``update_referral``."""
+        form = ReferralForm(choices or FormChoices.load(self._db))
+        form.field_edited.connect(self._save_field)
+        self.fields_pane.setWidget(form)
+        return form
+
+    # -- public API --------------------------------------------------------------------------------
+
+    @property
+    def referral_id(self) -> int | None:
+        return self._referral_id
+
+    def load(self, referral_id: int) -> None:
+        """Show referral ``referral_id`` (read on the runner; ``loaded`` is emitted once shown).
+
+        Loading another referral drops the previous one's messages and offers; loading the same one
+        again re-reads it, fields included (the queue calls this after someone else changed it).
+        """
+        if referral_id != self._referral_id:
+            self.messages.clear()
+            self._clear_prompt()
+            self._limit_dismissed_at = None
+            self._offer_limit = False
+            self.contact.note.clear()
+        self._referral_id = referral_id
+        self._form_stale = True
+        self._fetch()
+
+    def refresh(self) -> None:
+        """Re-read the referral shown (header, buttons, log, history), keeping what is typed in the form."""
+        if self._referral_id is not None:
+            self._fetch()
+
+    def focus_work(self) -> None:
+        """Put the keyboard in the contact log's note (or the first state button when it cannot log):
+        the main window calls this (or ``setFocus``, which the view forwards there) when the user opens
+        a referral with Enter."""
+        self._work_target().setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _work_target(self) -> QWidget:
+        """The note; for a closed referral its first button (Reopen); for a finished one the work pane
+        itself, where the arrow keys scroll the history."""
+        if self.contact.note.isEnabled():
+            return self.contact.note
+        return self.state_actions.buttons[0] if self.state_actions.buttons else self.work_pane
+
+    # -- reading -----------------------------------------------------------------------------------
+
+    def _fetch(self) -> None:
+        if self._pending is not None:
+            self._pending.cancel()  # an older read must not paint over a newer one
+        referral_id = self._referral_id
+        assert referral_id is not None
+        self._pending = self._runner.submit(
+            lambda _context: read_detail(self._db, referral_id),
+            on_done=self._show,
+            on_error=self._load_failed,
+        )
+
+    def _load_failed(self, error: BaseException) -> None:
+        self.messages.show_message(user_message(error))
+        self._referral = None
+        self.body.hide()
+        self.placeholder.show()
+
+    def _show(self, data: DetailData) -> None:
+        referral = data.referral
+        if referral.id != self._referral_id:
+            return
+        previous = self._referral
+        state_changed = previous is None or previous.id != referral.id or previous.state is not referral.state
+        self._referral, self._timeline = referral, data.timeline
+        focus = QApplication.focusWidget()
+        actions_had_focus = focus is not None and self.state_actions.isAncestorOf(focus)
+
+        self.header.show_referral(referral)
+        self.state_actions.set_state(referral.state)
+        is_open = lifecycle.is_open(referral.state)
+        reopen = lifecycle.can_reopen(referral.state)
+        why_not = "" if is_open else "Reopen the referral to log contact." if reopen else reopen.reason
+        self.contact.set_can_log(is_open, why_not)
+        self.contact.set_attempts(data.timeline, referral.service_line.max_attempts)
+        self.history.set_entries(data.timeline)
+        if self._form_stale:
+            self.form.set_values(referral)
+            self._form_stale = False
+        self.placeholder.hide()
+        self.body.show()
+        self._update_prompt(referral)
+        # ``setFocus()`` on the view lands where work starts, so the view's keys work at once.
+        self.setFocusProxy(self._work_target())
+        if actions_had_focus and state_changed:
+            # The button that was pressed is gone (the buttons follow the new state): keep the keyboard
+            # in the view, or the view's shortcuts would stop working.
+            self.focus_work()
+        self.loaded.emit(referral.id)
+
+    # -- writing -----------------------------------------------------------------------------------
+
+    def _write(
+        self,
+        work: Callable[[int], T],
+        on_success: Callable[[T], None] | None = None,
+        *,
+        referral_id: int | None = None,
+    ) -> None:
+        """Run one service call for ``referral_id`` (default: the referral shown); then refresh and emit
+        ``changed``. A refusal goes to the message bar (and the view re-reads: a refusal often means it
+        was out of date). Requests made while a write is running are ignored (a double press must not
+        log twice)."""
+        referral_id = self._referral_id if referral_id is None else referral_id
+        if referral_id is None or self._busy:
+            return
+        self._set_busy(True)
+
+        def done(result: T) -> None:
+            self._set_busy(False)
+            if referral_id == self._referral_id:
+                self.messages.clear()
+                if on_success is not None:
+                    on_success(result)
+                self._fetch()
+            self.changed.emit(referral_id)
+
+        def failed(error: BaseException) -> None:
+            self._set_busy(False)
+            if referral_id == self._referral_id:
+                self.messages.show_message(user_message(error))
+                self._fetch()
+
+        self._runner.submit(lambda _context: work(referral_id), on_done=done, on_error=failed)
+
+    def _set_busy(self, busy: bool) -> None:
+        # Not setEnabled(False): disabling the focused button would throw the keyboard focus elsewhere.
+        self._busy = busy
+        set_style_property(self, "busy", busy)
+
+    def _log_attempt(self, method: AttemptMethod, outcome: AttemptOutcome, note: str) -> None:
+        def logged(result: AttemptResult) -> None:
+            self.contact.attempt_logged()
+            self._offer_limit = result.limit_reached
+            if result.limit_reached:
+                self._limit_dismissed_at = None
+
+        self._write(
+            lambda rid: log_attempt(self._db, self._actor, rid, method, outcome, note=note or None), logged
+        )
+
+    def _move(self, target: State) -> None:
+        if target is State.COMPLETED:
+            referral_id = self._referral_id
+            # The one move that can never be undone (a completed referral cannot be reopened): ask first.
+            self._ask(
+                PROMPT_CONFIRM_COMPLETED,
+                target,
+                "Mark the first visit completed? This finishes the referral for good; it cannot be reopened.",
+                "&Yes, first visit completed",
+                lambda: self._write(
+                    lambda rid: workflow.move(self._db, self._actor, rid, target), referral_id=referral_id
+                ),
+            )
+            self.prompt.accept_button.setFocus(Qt.FocusReason.OtherFocusReason)
+            return
+        self._write(lambda rid: workflow.move(self._db, self._actor, rid, target))
+
+    def _ask_close(self, outcome: State) -> None:
+        referral_id = self._referral_id
+        dialog = CloseReferralDialog(outcome, self)
+        # The id is taken now: whatever the view shows when the dialog ends, this referral is closed.
+        dialog.accepted.connect(lambda: self._close(dialog.reason(), dialog.note(), referral_id))
+        opener = QApplication.focusWidget()
+        dialog.finished.connect(lambda _result: self._dialog_finished(opener))
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+
+    def _dialog_finished(self, opener: QWidget | None) -> None:
+        """Bring the keyboard back into the view, so its keys keep working without a click: to the
+        button that opened the dialog when it is still there (cancelled), else to the contact log (the
+        buttons were rebuilt for the new state)."""
+        self.activateWindow()
+        if (
+            opener is not None
+            and shiboken6.isValid(opener)
+            and self.isAncestorOf(opener)
+            and opener.isVisible()
+        ):
+            opener.setFocus(Qt.FocusReason.OtherFocusReason)
+        else:
+            self.focus_work()
+
+    def _close(self, reason: CloseReason, note: str | None, referral_id: int | None = None) -> None:
+        self._write(
+            lambda rid: workflow.close(self._db, self._actor, rid, reason, note=note), referral_id=referral_id
+        )
+
+    def _reopen(self) -> None:
+        def reopened(target: State) -> None:
+            self.messages.show_message(f"Reopened as {lifecycle.LABELS[target]}.", "info")
+
+        self._write(lambda rid: workflow.reopen(self._db, self._actor, rid), reopened)
+
+    def _save_field(self, name: str, value: Any) -> None:
+        """Save one edited field at once; a refusal is shown at the field, nothing else is touched."""
+        referral_id, form = self._referral_id, self.form
+        if referral_id is None:
+            return
+
+        def saved(_result: None) -> None:
+            form.set_field_error(name, None)
+            self.changed.emit(referral_id)
+            if referral_id == self._referral_id:
+                self._fetch()  # the header shows the saved value; the form keeps what is typed
+
+        def refused(error: BaseException) -> None:
+            if referral_id != self._referral_id:
+                return
+            if isinstance(error, ValidationError):
+                at_fields = {key: text for key, text in error.errors.items() if key in FIELD_NAMES}
+                for key, text in at_fields.items():
+                    form.set_field_error(key, text)
+                elsewhere = [text for key, text in error.errors.items() if key not in at_fields]
+                if elsewhere:
+                    self.messages.show_message(" ".join(elsewhere))
+            else:
+                self.messages.show_message(user_message(error))
+
+        self._runner.submit(
+            lambda _context: update_referral(self._db, self._actor, referral_id, {name: value}),
+            on_done=saved,
+            on_error=refused,
+        )
+
+    # -- the prompt bar ----------------------------------------------------------------------------
+
+    def _ask(self, prompt: str, target: State, text: str, accept: str, action: Callable[[], None]) -> None:
+        self._prompt_target = target
+        self.prompt.ask(prompt, text, accept, action)
+
+    def _clear_prompt(self) -> None:
+        self._prompt_target = None
+        self.prompt.clear()
+
+    def _prompt_dismissed(self) -> None:
+        if self._prompt_target is State.UNABLE_TO_REACH and self._referral is not None:
+            self._limit_dismissed_at = self._referral.attempt_count
+        self._prompt_target = None
+
+    def _update_prompt(self, referral: Referral) -> None:
+        allowed = lifecycle.allowed_targets(referral.state)
+        if self._prompt_target is not None and self._prompt_target not in allowed:
+            self._clear_prompt()  # the offer no longer applies (closed, reached, moved elsewhere)
+        at_limit = self._offer_limit or referral.next_action is Action.CLOSE_UNREACHABLE
+        self._offer_limit = False
+        if (
+            at_limit
+            and State.UNABLE_TO_REACH in allowed
+            and self._limit_dismissed_at != referral.attempt_count
+            and self.prompt.prompt != PROMPT_CONFIRM_COMPLETED
+        ):
+            self._offer_unable_to_reach(referral)
+
+    def _offer_unable_to_reach(self, referral: Referral) -> None:
+        last = next((e for e in self._timeline if e.kind is EntryKind.ATTEMPT), None)
+        wrong_number = last is not None and last.outcome is AttemptOutcome.WRONG_NUMBER
+        reason = CloseReason.INVALID_CONTACT if wrong_number else CloseReason.NO_RESPONSE
+        limit = referral.service_line.max_attempts
+        self._ask(
+            PROMPT_UNABLE_TO_REACH,
+            State.UNABLE_TO_REACH,
+            f"{referral.attempt_count} attempts logged ({referral.service_line.name} closes after {limit}). "
+            f"Close as Unable to reach ({lifecycle.CLOSE_REASONS[reason].label})?",
+            "&Yes, close as unable to reach",
+            lambda: self._close(reason, None, referral.id),
+        )
