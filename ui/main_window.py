@@ -68,8 +68,9 @@ class MainWindow(QMainWindow):
         self.splitter = QSplitter(Qt.Orientation.Horizontal, objectName="queueSplitter")
         self.splitter.addWidget(self.queue)
         self.splitter.addWidget(self.detail)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([700, 580])  # until the user's own split is restored
         self.splitter.setChildrenCollapsible(False)
 
         self.tabs = QTabWidget(objectName="mainTabs")

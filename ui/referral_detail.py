@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 
 import shiboken6
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QApplication, QSplitter, QVBoxLayout, QWidget
 
 from refdesk.domain import lifecycle
@@ -51,6 +52,10 @@ T = TypeVar("T")
 
 PROMPT_UNABLE_TO_REACH = "unable_to_reach"
 PROMPT_CONFIRM_COMPLETED = "confirm_completed"
+
+
+#: Below this width (in average characters) the work and fields panes stack instead of sitting side by side.
+WIDE_ENOUGH_EM = 120
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +199,15 @@ class ReferralDetail(QWidget):
         """Re-read the referral shown (header, buttons, log, history), keeping what is typed in the form."""
         if self._referral_id is not None:
             self._fetch()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        """Side by side when there is room for both panes, stacked when the panel is narrow (beside the
+        queue on a 1280-pixel screen), so no button or field is ever cut off."""
+        wide = event.size().width() >= WIDE_ENOUGH_EM * self.fontMetrics().averageCharWidth()
+        orientation = Qt.Orientation.Horizontal if wide else Qt.Orientation.Vertical
+        if self.splitter.orientation() != orientation:
+            self.splitter.setOrientation(orientation)
+        super().resizeEvent(event)
 
     def focus_work(self) -> None:
         """Put the keyboard in the contact log's note (or the first state button when it cannot log):
