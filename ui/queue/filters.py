@@ -28,7 +28,8 @@ from refdesk.domain.lifecycle import State
 from refdesk.domain.vocab import Urgency
 from refdesk.services.queue import QueueFilter
 from ui.queue.flow import FlowLayout
-from ui.queue.inputs import DateEdit, SearchEdit, StickyMenu, named
+from ui.queue.inputs import DateEdit, SearchEdit, StickyMenu
+from ui.widgets import named
 from ui.widgets.dates import InputError, format_date
 
 #: (id, name) pairs for the partner, service line and owner pickers.

@@ -3,21 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TypeVar
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QMouseEvent
-from PySide6.QtWidgets import QLineEdit, QMenu, QWidget
+from PySide6.QtWidgets import QLineEdit, QMenu
 
 from ui.widgets.dates import format_date, parse_date
-
-W = TypeVar("W", bound=QWidget)
-
-
-def named(widget: W, name: str) -> W:
-    """``widget`` with its object name set: what the style sheet and the tests find it by."""
-    widget.setObjectName(name)
-    return widget
 
 
 class SearchEdit(QLineEdit):

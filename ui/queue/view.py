@@ -17,7 +17,6 @@ from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
     QProgressBar,
@@ -34,9 +33,10 @@ from refdesk.services.queue import QueueSort
 from refdesk.storage import Database
 from ui.queue.columns import Column
 from ui.queue.filters import QueueFilterBar
-from ui.queue.inputs import named
 from ui.queue.model import QueueModel
 from ui.tasks import TaskRunner
+from ui.widgets import named
+from ui.widgets.bars import error_bar
 
 EMPTY_DATABASE_TEXT = "No referrals yet — New referral (Ctrl+N), Import, or Load demo data"
 NO_MATCH_TEXT = "No referrals match these filters — Clear filters (Ctrl+Shift+X)"
@@ -275,17 +275,7 @@ class QueueView(QWidget):
         return page
 
     def _build_error_bar(self) -> QFrame:
-        bar = named(QFrame(self), "messageBar")
-        bar.setProperty("kind", "error")
-        self._error_label = named(QLabel(bar), "queueError")
-        self._error_label.setWordWrap(True)
-        self._error_label.setTextFormat(Qt.TextFormat.PlainText)
-        retry = named(QPushButton("Try again", bar), "queueRetry")
-        retry.clicked.connect(self.refresh)
-        row = QHBoxLayout(bar)
-        row.addWidget(self._error_label, 1)
-        row.addWidget(retry)
-        bar.hide()
+        bar, self._error_label = error_bar(self, "queue", self.refresh)
         return bar
 
     def _show_empty(self, database_empty: bool) -> None:

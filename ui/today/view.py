@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import TypeVar
 
 from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, Qt, Signal
 from PySide6.QtGui import QShowEvent
@@ -35,6 +34,8 @@ from ui.tasks import TaskContext, TaskHandle, TaskRunner
 from ui.today.lines import EMPTY_TEXT
 from ui.today.model import Column, Prepared, TodayModel, prepare
 from ui.today.tree import TodayDelegate, TodayTree
+from ui.widgets import named
+from ui.widgets.bars import error_bar
 from ui.widgets.dates import format_date, format_time
 
 LOADING_TEXT = "Loading today's work…"
@@ -89,11 +90,11 @@ class TodayView(QWidget):
         self.tree = TodayTree(self)
         self._setup_tree()
 
-        self._title = _named(QLabel(self), "todayTitle")
-        self._summary = _named(QLabel(self), "todaySummary")
+        self._title = named(QLabel(self), "todayTitle")
+        self._summary = named(QLabel(self), "todaySummary")
         for label in (self._title, self._summary):
             label.setTextFormat(Qt.TextFormat.PlainText)
-        self._refresh_button = _named(QPushButton("&Refresh", self), "todayRefresh")
+        self._refresh_button = named(QPushButton("&Refresh", self), "todayRefresh")
         self._refresh_button.clicked.connect(self.refresh)
         top = QHBoxLayout()
         top.addWidget(self._title)
@@ -202,24 +203,14 @@ class TodayView(QWidget):
         super().changeEvent(event)
 
     def _message_label(self, name: str, text: str) -> QLabel:
-        label = _named(QLabel(text, self), name)
+        label = named(QLabel(text, self), name)
         label.setTextFormat(Qt.TextFormat.PlainText)
         label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         label.setWordWrap(True)
         return label
 
     def _build_error_bar(self) -> QFrame:
-        bar = _named(QFrame(self), "messageBar")
-        bar.setProperty("kind", "error")
-        self._error_label = _named(QLabel(bar), "todayError")
-        self._error_label.setWordWrap(True)
-        self._error_label.setTextFormat(Qt.TextFormat.PlainText)
-        retry = _named(QPushButton("Try again", bar), "todayRetry")
-        retry.clicked.connect(self.refresh)
-        row = QHBoxLayout(bar)
-        row.addWidget(self._error_label, 1)
-        row.addWidget(retry)
-        bar.hide()
+        bar, self._error_label = error_bar(self, "today", self.refresh)
         return bar
 
     def _set_loading(self, loading: bool) -> None:
@@ -308,11 +299,3 @@ class TodayView(QWidget):
         referral_id = self.model.referral_id(index)
         if referral_id is not None:
             self.open_referral.emit(referral_id)
-
-
-W = TypeVar("W", bound=QWidget)
-
-
-def _named(widget: W, name: str) -> W:
-    widget.setObjectName(name)
-    return widget

@@ -3,8 +3,18 @@ lists that hold Python values, text fields that behave like the others, and plai
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QLabel, QWidget
+
+W = TypeVar("W", bound=QWidget)
+
+
+def named(widget: W, name: str) -> W:
+    """``widget`` with its object name set: what the style sheet and the tests find it by."""
+    widget.setObjectName(name)
+    return widget
 
 
 def plain_label(name: str, text: str = "") -> QLabel:
