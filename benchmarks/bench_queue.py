@@ -158,26 +158,30 @@ def main() -> int:
     )
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--data", type=Path, default=HERE / "data")
     parser.add_argument("--out", type=Path, default=HERE / "results" / "queue.json")
     args = parser.parse_args()
     args.data.mkdir(parents=True, exist_ok=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    results = []
-    for size in args.sizes:
-        path = ensure_database(args.data, size)
+    if args.one is not None:  # a child run: one size, figures as JSON on stdout
+        path = ensure_database(args.data, args.one)
         starts = [cold_start(path, args.data) for _ in range(args.runs)]
         filt, search, opened = in_process(path, args.runs)
-        results.append(
-            Result(
-                size,
-                statistics.median(s[0] for s in starts),
-                filt,
-                search,
-                opened,
-                max(s[1] for s in starts),
-            )
-        )
+        result = Result(args.one, statistics.median(s[0] for s in starts), filt, search, opened,
+                        max(s[1] for s in starts))  # fmt: skip
+        print(json.dumps(result.__dict__))
+        return 0
+    results = []
+    for size in args.sizes:
+        ensure_database(args.data, size)
+        # Each size in a fresh process: no caches or leftover objects of one size colour the next.
+        child = subprocess.run(
+            [sys.executable, __file__, "--one", str(size), "--runs", str(args.runs),
+             "--data", str(args.data)],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        results.append(Result(**json.loads(child.stdout.strip().splitlines()[-1])))
     print_table(results)
     args.out.write_text(json.dumps([r.__dict__ for r in results], indent=2))
     return 0

@@ -62,8 +62,9 @@ class MainWindow(QMainWindow):
         choices = FormChoices.load(db)
         self._choices = choices
 
-        self.today = TodayView(db, self._runner)
+        # The queue first: its first page (a few ms) then leads the worker queue, ahead of Today's worklist.
         self.queue = QueueView(db, self._runner, filters=self._saved_filters())
+        self.today = TodayView(db, self._runner)
         self.detail = ReferralDetail(db, actor, self._runner, choices=choices)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, objectName="queueSplitter")
         self.splitter.addWidget(self.queue)

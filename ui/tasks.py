@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import traceback
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
@@ -112,7 +113,13 @@ class _Job(QRunnable, Generic[T]):
         try:
             result = self._fn(self._context)
         except BaseException as error:  # noqa: BLE001 - handed to the GUI thread, which decides
-            self._relay.failed.emit(error)
+            # Release the failed frames' locals here, on the worker thread. Otherwise a database cursor
+            # held by the traceback is finalised later by the GUI thread's garbage collector while
+            # another worker uses the same pooled connection: two threads in one SQLite connection
+            # crash the process. The traceback stays printable (file, line) for the log.
+            if error.__traceback__ is not None:  # its first frame is this one, still running
+                traceback.clear_frames(error.__traceback__.tb_next)
+            self._relay.failed.emit(Cancelled() if self._context.cancelled else error)
         else:
             self._relay.succeeded.emit(result)
 

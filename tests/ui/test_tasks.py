@@ -83,3 +83,26 @@ def test_a_result_for_a_destroyed_widget_is_dropped(qtbot: QtBot) -> None:
     runner.wait()
     qtbot.waitUntil(lambda: handle.finished)
     assert shown == []
+
+
+def test_a_failed_jobs_locals_are_released_on_its_own_thread(qtbot: QtBot) -> None:
+    """A cursor held by a failed query must not be finalised later by the GUI thread's garbage collector
+    (while another worker uses that connection): the worker clears its frames before handing over."""
+    import weakref
+
+    class Cursor:
+        pass
+
+    held: list[weakref.ref[Cursor]] = []
+    errors: list[BaseException] = []
+
+    def work(_: TaskContext) -> None:
+        cursor = Cursor()
+        held.append(weakref.ref(cursor))
+        raise ValueError("interrupted")
+
+    runner = TaskRunner()
+    runner.submit(work, on_done=lambda _: None, on_error=errors.append)
+    qtbot.waitUntil(lambda: bool(errors))
+    assert errors[0].__traceback__ is not None  # still printable for the log
+    assert held[0]() is None
