@@ -15,7 +15,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, Signal, Slot
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -74,7 +74,9 @@ class _Relay(QObject):
         on_progress: Callable[[int, int], None] | None,
         forget: Callable[[_Relay], None],
     ) -> None:
-        super().__init__()
+        # Owned by the application object, not by Python references: the worker that drops the finished
+        # job (and with it a reference to this relay) must never be the thread that deletes it.
+        super().__init__(QCoreApplication.instance())
         self._handle, self._on_done, self._on_error = handle, on_done, on_error
         self._on_progress, self._forget = on_progress, forget
         self.succeeded.connect(self._done)
@@ -102,6 +104,7 @@ class _Relay(QObject):
     def _finish(self) -> None:
         self._handle.finished = True
         self._forget(self)
+        self.deleteLater()  # by Qt, on this (the GUI) thread, once this slot has returned
 
 
 class _Job(QRunnable, Generic[T]):

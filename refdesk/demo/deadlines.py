@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from bisect import bisect_right
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 
 from refdesk.domain.calendar import DEFAULT_HOURS, BusinessHours
@@ -94,26 +95,12 @@ class FastHours:
             return self._add_wall(start, hours)
         remaining = hours * HOUR
         weekdays, holidays, opens, closes = self.weekdays, self.holidays, self.opens, self.closes
-        offset = self.offsets.constant
-        if offset is not None and self.offsets.covers(start):
-            day = (start + offset) // DAY
-            # Same steps without a daylight-saving change to look for (the common case).
-            for _ in range(3700):
-                if (day + 3) % 7 in weekdays and day not in holidays:
-                    midnight = day * DAY - offset
-                    closing = midnight + closes
-                    begin = midnight + opens
-                    if start > begin:
-                        begin = start
-                    if begin < closing:
-                        available = closing - begin
-                        if remaining <= available:
-                            return int(begin + remaining)
-                        remaining -= available
-                day += 1
-                start = day * DAY - offset
-            raise ValueError("the business calendar has no open hours")
-        at = self.offsets.at
+        constant = self.offsets.constant
+        # One zone offset for the whole span (the common case) needs no look-up per day.
+        if constant is not None and self.offsets.covers(start):
+            at: Callable[[int], int] = lambda _moment: constant  # noqa: E731
+        else:
+            at = self.offsets.at
         offset = at(start)
         cursor = start
         day = (start + offset) // DAY

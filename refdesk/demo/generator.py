@@ -23,7 +23,8 @@ from typing import Any
 from refdesk.demo import catalog
 from refdesk.demo.clock import DAY, HOUR, DemoClock, stored_date
 from refdesk.demo.deadlines import next_step
-from refdesk.demo.histories import RECEIVED, HistoryMaker
+from refdesk.demo.histories import HistoryMaker
+from refdesk.demo.odds import RECEIVED
 from refdesk.demo.patients import Patient, PatientMaker
 from refdesk.demo.plans import LinePlan, PartnerPlan
 from refdesk.domain.vocab import Channel, Urgency

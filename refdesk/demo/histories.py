@@ -18,103 +18,16 @@ from __future__ import annotations
 
 import json
 from bisect import bisect_right
-from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
-from itertools import accumulate
 from random import Random
 from typing import Any
 
-from refdesk.demo import catalog
+from refdesk.demo import catalog, odds
 from refdesk.demo.clock import DAY, HOUR, MINUTE, DemoClock, stored_date
-from refdesk.demo.plans import ItemPlan, LinePlan
-from refdesk.domain.lifecycle import CLOSED_OUTCOMES, CloseReason, State
-from refdesk.domain.vocab import AppointmentStatus, AttemptMethod, AttemptOutcome, Channel, ItemKind, Urgency
-
-# Stored values, bound once: the simulation compares and writes plain strings.
-RECEIVED = State.RECEIVED.value
-CONTACT_ATTEMPTED = State.CONTACT_ATTEMPTED.value
-REACHED = State.REACHED.value
-SCHEDULED = State.SCHEDULED.value
-COMPLETED = State.COMPLETED.value
-NO_SHOW = State.NO_SHOW.value
-APPOINTMENT_CANCELLED = State.APPOINTMENT_CANCELLED.value
-DECLINED_BY_CLINIC = State.DECLINED_BY_CLINIC.value
-DECLINED_BY_PATIENT = State.DECLINED_BY_PATIENT.value
-UNABLE_TO_REACH = State.UNABLE_TO_REACH.value
-CANCELLED_BY_REFERRER = State.CANCELLED_BY_REFERRER.value
-DUPLICATE = State.DUPLICATE.value
-SEEN_ELSEWHERE = State.SEEN_ELSEWHERE.value
-_CLOSED = frozenset(s.value for s in CLOSED_OUTCOMES)
-
-CALL = AttemptMethod.CALL.value
-TEXT = AttemptMethod.TEXT.value
-EMAIL = AttemptMethod.EMAIL.value
-LETTER = AttemptMethod.LETTER.value
-O_REACHED = AttemptOutcome.REACHED.value
-O_NO_ANSWER = AttemptOutcome.NO_ANSWER.value
-O_VOICEMAIL = AttemptOutcome.LEFT_VOICEMAIL.value
-O_WRONG = AttemptOutcome.WRONG_NUMBER.value
-O_DECLINED = AttemptOutcome.DECLINED.value
-O_SENT = AttemptOutcome.SENT.value
-
-A_BOOKED = AppointmentStatus.BOOKED.value
-A_CONFIRMED = AppointmentStatus.CONFIRMED.value
-A_RESCHEDULED = AppointmentStatus.RESCHEDULED.value
-A_NO_SHOW = AppointmentStatus.NO_SHOW.value
-A_CANCELLED = AppointmentStatus.CANCELLED.value
-A_COMPLETED = AppointmentStatus.COMPLETED.value
-
-_LIVE_CHANNELS = frozenset({Channel.PHONE.value, Channel.WALK_IN.value})
-_SPEED = {Urgency.ROUTINE.value: 1.0, Urgency.URGENT.value: 0.35, Urgency.STAT.value: 0.12}
-
-#: Share of referrals that stall once (nobody picks them up for a while), where, and for how long: half
-#: of them never, within the year; the rest for some weeks. They are the queue's backlog.
-STALL_SHARE = 0.6
-_STALL_PHASES = ("received", "attempted", "reached", "visit", "follow_up")
-_STALL_CUM = list(accumulate((0.08, 0.25, 0.40, 0.15, 0.12)))
-_FOREVER = 20 * 365 * DAY
-_STALL_MEAN = 60 * DAY
-#: Chance that a call reaches the patient, by how many attempts came before it.
-_REACH = (0.68, 0.55, 0.45, 0.3)
-
-# The open states in which a callback or checklist answers make sense.
-_CALLBACK_STATES = frozenset({CONTACT_ATTEMPTED, NO_SHOW})
-_INTAKE_STATES = frozenset({REACHED, SCHEDULED, NO_SHOW, APPOINTMENT_CANCELLED})
-
-
-def _reasons(*weighted: tuple[CloseReason, float]) -> tuple[tuple[str, ...], list[float]]:
-    return tuple(r.value for r, _ in weighted), list(accumulate(w for _, w in weighted))
-
-
-_EARLY_CLINIC = _reasons(
-    (CloseReason.NOT_ELIGIBLE, 30),
-    (CloseReason.SERVICE_NOT_OFFERED, 12),
-    (CloseReason.OUT_OF_NETWORK, 25),
-    (CloseReason.MISSING_RECORDS, 20),
-    (CloseReason.AUTHORIZATION_DENIED, 13),
-)
-_LATE_CLINIC = _reasons(
-    (CloseReason.NOT_ELIGIBLE, 35),
-    (CloseReason.MISSING_RECORDS, 30),
-    (CloseReason.AUTHORIZATION_DENIED, 25),
-    (CloseReason.OUT_OF_NETWORK, 10),
-)
-_PATIENT = _reasons(
-    (CloseReason.PATIENT_NOT_INTERESTED, 35),
-    (CloseReason.PATIENT_COST, 25),
-    (CloseReason.PATIENT_DISTANCE, 20),
-    (CloseReason.PATIENT_TIMING, 20),
-)
-_AFTER_CANCEL = _reasons(
-    (CloseReason.PATIENT_TIMING, 60), (CloseReason.PATIENT_COST, 20), (CloseReason.PATIENT_DISTANCE, 20)
-)
-_MISSING_RECORDS = CloseReason.MISSING_RECORDS.value
-_NO_RESPONSE = CloseReason.NO_RESPONSE.value
-_INVALID_CONTACT = CloseReason.INVALID_CONTACT.value
-_REFERRER = CloseReason.REFERRER_CANCELLED.value
-_DUPLICATE = CloseReason.DUPLICATE_REFERRAL.value
-_ELSEWHERE = CloseReason.SEEN_ELSEWHERE.value
+from refdesk.demo.plans import LinePlan
+from refdesk.domain.lifecycle import CloseReason
+from refdesk.domain.vocab import ItemKind, Urgency
 
 
 @dataclass(slots=True)
@@ -158,7 +71,7 @@ class _Appointment:
         self.id = appointment_id
         self.starts = starts
         self.provider = provider
-        self.status = A_BOOKED
+        self.status = odds.A_BOOKED
         self.confirmed = 0
         self.confirmed_by = ""
         self.replaces = replaces
@@ -188,7 +101,7 @@ class HistoryMaker:
         self._answer_values: dict[int, list[str]] = {}
         # per referral
         self.rid = 0
-        self.state = RECEIVED
+        self.state = odds.RECEIVED
         self.last = 0
         self.changed = 0
         self.owner = 0
@@ -219,7 +132,7 @@ class HistoryMaker:
         duplicate: bool,
     ) -> Outcome:
         self.rid = rid
-        self.state = RECEIVED
+        self.state = odds.RECEIVED
         self.last = received
         self.owner = owner
         self.close_reason = ""
@@ -231,12 +144,12 @@ class HistoryMaker:
         self.reach_time = 0
         r = self.rng.random
         self.stall_phase = ""
-        if r() < STALL_SHARE:
-            self.stall_phase = _STALL_PHASES[bisect_right(_STALL_CUM, r() * _STALL_CUM[-1])]
-            self.stall_for = _FOREVER if r() < 0.5 else int(self.rng.expovariate(1 / _STALL_MEAN))
+        if r() < odds.STALL_SHARE:
+            self.stall_phase = odds.STALL_PHASES[bisect_right(odds.STALL_CUM, r() * odds.STALL_CUM[-1])]
+            self.stall_for = odds.FOREVER if r() < 0.5 else int(self.rng.expovariate(1 / odds.STALL_MEAN))
         entry = self.callers[int(r() * len(self.callers))]
-        self._event(None, RECEIVED, "", received, entry, "")
-        if channel in _LIVE_CHANNELS:
+        self._event(None, odds.RECEIVED, "", received, entry, "")
+        if channel in odds.LIVE_CHANNELS:
             self.ack = received
         else:
             ack = self.clock.later(received, 300 + r() * line.ack_hours * 0.5 * HOUR, self.rng)
@@ -255,18 +168,23 @@ class HistoryMaker:
         roll = r()
         if duplicate:
             self._close(
-                DUPLICATE, _DUPLICATE, received + 600 + int(r() * 4 * HOUR), "Linked to the earlier referral"
+                odds.DUPLICATE,
+                odds.DUPLICATE_REFERRAL,
+                received + 600 + int(r() * 4 * HOUR),
+                "Linked to the earlier referral",
             )
             return
         if roll < 0.035:
-            reason = _pick(r, _EARLY_CLINIC)
-            days = 10 + r() * 15 if reason == _MISSING_RECORDS else 4 + r() * 10 if r() < 0.3 else r() * 1.5
-            if reason == _MISSING_RECORDS:
+            reason = odds.pick(r, odds.EARLY_CLINIC)
+            days = (
+                10 + r() * 15 if reason == odds.MISSING_RECORDS else 4 + r() * 10 if r() < 0.3 else r() * 1.5
+            )
+            if reason == odds.MISSING_RECORDS:
                 self._record(line, received, chased=True)
-            self._close(DECLINED_BY_CLINIC, reason, received + 900 + int(days * DAY))
+            self._close(odds.DECLINED_BY_CLINIC, reason, received + 900 + int(days * DAY))
             return
         if roll < 0.047:
-            self._close(CANCELLED_BY_REFERRER, _REFERRER, received + int((0.2 + r() * 8) * DAY))
+            self._close(odds.CANCELLED_BY_REFERRER, odds.REFERRER, received + int((0.2 + r() * 8) * DAY))
             return
         self._contact(line, urgency, has_alt_phone=has_alt_phone, has_caregiver=has_caregiver)
         self._intake(line, urgency)
@@ -275,7 +193,7 @@ class HistoryMaker:
         """Call until reached (returns); declined, unreachable or stalled end the story (_Stop)."""
         r = self.rng.random
         clock = self.clock
-        speed = _SPEED[urgency]
+        speed = odds.SPEED[urgency]
         if not self.ack:
             raise _Stop
         delay = 300 + r() * line.first_contact_hours * 0.9 * HOUR * speed
@@ -286,36 +204,40 @@ class HistoryMaker:
         limit = line.max_attempts
         while True:
             if tries and tries == limit - 1 and r() < 0.2:
-                method, outcome = LETTER, O_SENT
+                method, outcome = odds.LETTER, odds.O_SENT
             else:
                 m = r()
                 if m < 0.85 or (tries == 0 and m < 0.92):
-                    method = CALL
-                    p = _REACH[min(tries, 3)]
+                    method = odds.CALL
+                    p = odds.REACH[min(tries, 3)]
                     x = r()
                     if x < p:
-                        outcome = O_DECLINED if r() < 0.07 else O_REACHED
+                        outcome = odds.O_DECLINED if r() < 0.07 else odds.O_REACHED
                     elif x < p + 0.025:
-                        outcome = O_WRONG
+                        outcome = odds.O_WRONG
                     else:
-                        outcome = O_NO_ANSWER if r() < 0.45 else O_VOICEMAIL
+                        outcome = odds.O_NO_ANSWER if r() < 0.45 else odds.O_VOICEMAIL
                 else:
-                    method, outcome = (TEXT if m < 0.95 else EMAIL), O_SENT
+                    method, outcome = (odds.TEXT if m < 0.95 else odds.EMAIL), odds.O_SENT
             self._attempt(t, method, outcome, has_caregiver and r() < 0.5)
             tries += 1
-            if outcome == O_REACHED:
+            if outcome == odds.O_REACHED:
                 return
-            if outcome == O_DECLINED:
-                self._close(DECLINED_BY_PATIENT, _pick(r, _PATIENT), t + 120 + int(r() * 600))
+            if outcome == odds.O_DECLINED:
+                self._close(odds.DECLINED_BY_PATIENT, odds.pick(r, odds.PATIENT), t + 120 + int(r() * 600))
                 raise _Stop
-            if outcome == O_WRONG and (not has_alt_phone or r() < 0.5):
-                self._close(UNABLE_TO_REACH, _INVALID_CONTACT, clock.later(t, 600 + r() * 2 * DAY, self.rng))
+            if outcome == odds.O_WRONG and (not has_alt_phone or r() < 0.5):
+                self._close(
+                    odds.UNABLE_TO_REACH, odds.INVALID_CONTACT, clock.later(t, 600 + r() * 2 * DAY, self.rng)
+                )
                 raise _Stop
             if tries >= limit:
                 if r() < 0.07:  # kept trying past the limit, weeks later
                     t = clock.later(t, (2 + self.rng.expovariate(1 / 25)) * DAY, self.rng)
                     continue
-                self._close(UNABLE_TO_REACH, _NO_RESPONSE, clock.later(t, (1.5 + r() * 5) * DAY, self.rng))
+                self._close(
+                    odds.UNABLE_TO_REACH, odds.NO_RESPONSE, clock.later(t, (1.5 + r() * 5) * DAY, self.rng)
+                )
                 if r() < 0.05:
                     self._called_back()
                     return
@@ -329,9 +251,9 @@ class HistoryMaker:
         """The patient calls after the referral was closed as unreachable: reopen and take the call."""
         r = self.rng.random
         t = self.clock.later(self.last, (1 + r() * 25) * DAY, self.rng)
-        self._move(CONTACT_ATTEMPTED, t, note="Patient called back; reopened")
+        self._move(odds.CONTACT_ATTEMPTED, t, note="Patient called back; reopened")
         self.close_reason, self.closed_at = "", 0
-        self._attempt(t + 60, CALL, O_REACHED, False, "Patient called back")
+        self._attempt(t + 60, odds.CALL, odds.O_REACHED, False, "Patient called back")
 
     def _intake(self, line: LinePlan, urgency: str) -> None:
         """From reached: decline, wait for records, or book (and rebook) until seen."""
@@ -342,20 +264,24 @@ class HistoryMaker:
         roll = r()
         if roll < 0.085:
             self._close(
-                DECLINED_BY_PATIENT, _pick(r, _PATIENT), clock.later(t, 600 + r() * 3 * DAY, self.rng)
+                odds.DECLINED_BY_PATIENT,
+                odds.pick(r, odds.PATIENT),
+                clock.later(t, 600 + r() * 3 * DAY, self.rng),
             )
             return
         if roll < 0.125:
-            reason = _pick(r, _LATE_CLINIC)
-            if reason == _MISSING_RECORDS:
+            reason = odds.pick(r, odds.LATE_CLINIC)
+            if reason == odds.MISSING_RECORDS:
                 self._record(line, t, chased=True)
-            self._close(DECLINED_BY_CLINIC, reason, clock.later(t, (2 + r() * 18) * DAY, self.rng))
+            self._close(odds.DECLINED_BY_CLINIC, reason, clock.later(t, (2 + r() * 18) * DAY, self.rng))
             return
         if roll < 0.145:
-            self._close(SEEN_ELSEWHERE, _ELSEWHERE, clock.later(t, (1 + r() * 10) * DAY, self.rng))
+            self._close(odds.SEEN_ELSEWHERE, odds.ELSEWHERE, clock.later(t, (1 + r() * 10) * DAY, self.rng))
             return
         if roll < 0.155:
-            self._close(CANCELLED_BY_REFERRER, _REFERRER, clock.later(t, (1 + r() * 6) * DAY, self.rng))
+            self._close(
+                odds.CANCELLED_BY_REFERRER, odds.REFERRER, clock.later(t, (1 + r() * 6) * DAY, self.rng)
+            )
             return
         wait = 600 + r() * 1.5 * DAY
         if r() < 0.16:  # waiting for records or an authorization
@@ -373,12 +299,12 @@ class HistoryMaker:
     def _book(self, line: LinePlan, urgency: str, when: int, replaces: int) -> _Appointment:
         r = self.rng.random
         clock = self.clock
-        self._move(SCHEDULED, when, self._coordinator())
+        self._move(odds.SCHEDULED, when, self._coordinator())
         appointment = self._appointment(line, urgency, when, replaces)
         if r() < 0.1:  # the patient asks to move it
             moved = clock.later(when, (appointment.starts - when) * r() * 0.8, self.rng)
             if moved < appointment.starts - HOUR and moved <= self.now:
-                appointment.status = A_RESCHEDULED
+                appointment.status = odds.A_RESCHEDULED
                 self.last = max(self.last, moved)
                 later = max(appointment.starts + DAY, moved + DAY)
                 appointment = self._appointment(line, urgency, moved, appointment.id, not_before=later)
@@ -387,7 +313,7 @@ class HistoryMaker:
             if appointment.created < confirmed < appointment.starts and confirmed <= self.now:
                 appointment.confirmed = confirmed
                 appointment.confirmed_by = "phone" if r() < 0.6 else "text"
-                appointment.status = A_CONFIRMED
+                appointment.status = odds.A_CONFIRMED
         return appointment
 
     def _appointment(
@@ -424,14 +350,14 @@ class HistoryMaker:
         if r() < 0.035:  # closed before the visit: seen elsewhere, cancelled by the referrer, or declined
             moment = max(clock.later(self.last, (starts - self.last) * r(), self.rng), self.last + 60)
             if moment < starts and moment <= self.now:
-                appointment.status = A_CANCELLED
+                appointment.status = odds.A_CANCELLED
                 which = r()
                 if which < 0.4:
-                    self._close(SEEN_ELSEWHERE, _ELSEWHERE, moment)
+                    self._close(odds.SEEN_ELSEWHERE, odds.ELSEWHERE, moment)
                 elif which < 0.6:
-                    self._close(CANCELLED_BY_REFERRER, _REFERRER, moment)
+                    self._close(odds.CANCELLED_BY_REFERRER, odds.REFERRER, moment)
                 else:
-                    self._close(DECLINED_BY_PATIENT, _pick(r, _AFTER_CANCEL), moment)
+                    self._close(odds.DECLINED_BY_PATIENT, odds.pick(r, odds.AFTER_CANCEL), moment)
                 return True
         if starts + HOUR > self.now:
             raise _Stop  # booked ahead (or the visit is under way)
@@ -440,8 +366,8 @@ class HistoryMaker:
             done = self._stall("visit", starts + 1800 + int(r() * 90 * MINUTE))
             if done > self.now:
                 raise _Stop
-            appointment.status = A_COMPLETED
-            self._move(COMPLETED, done, self.callers[int(r() * len(self.callers))])
+            appointment.status = odds.A_COMPLETED
+            self._move(odds.COMPLETED, done, self.callers[int(r() * len(self.callers))])
             return True
         if roll < 0.94:
             return self._no_show(appointment)
@@ -453,22 +379,22 @@ class HistoryMaker:
         marked = clock.later(self._stall("visit", appointment.starts), HOUR + r() * 4 * HOUR, self.rng)
         if marked > self.now:
             raise _Stop
-        appointment.status = A_NO_SHOW
-        self._move(NO_SHOW, marked, self._coordinator())
+        appointment.status = odds.A_NO_SHOW
+        self._move(odds.NO_SHOW, marked, self._coordinator())
         t = clock.later(self._stall("follow_up", marked), (0.5 + r() * 2) * DAY, self.rng)
         roll = r()
         if roll < 0.55:
-            self._attempt(t, CALL, O_REACHED, False, "Rebooking after missed visit")
+            self._attempt(t, odds.CALL, odds.O_REACHED, False, "Rebooking after missed visit")
             return False
         if roll < 0.7:
-            self._attempt(t, CALL, O_DECLINED, False)
-            self._close(DECLINED_BY_PATIENT, CloseReason.PATIENT_NOT_INTERESTED.value, t + 300)
+            self._attempt(t, odds.CALL, odds.O_DECLINED, False)
+            self._close(odds.DECLINED_BY_PATIENT, CloseReason.PATIENT_NOT_INTERESTED.value, t + 300)
             return True
-        self._attempt(t, CALL, O_VOICEMAIL, False)
+        self._attempt(t, odds.CALL, odds.O_VOICEMAIL, False)
         if roll < 0.88:
             t = clock.later(t, (2 + r() * 2) * DAY, self.rng)
-            self._attempt(t, CALL, O_NO_ANSWER, False)
-            self._close(UNABLE_TO_REACH, _NO_RESPONSE, clock.later(t, (3 + r() * 4) * DAY, self.rng))
+            self._attempt(t, odds.CALL, odds.O_NO_ANSWER, False)
+            self._close(odds.UNABLE_TO_REACH, odds.NO_RESPONSE, clock.later(t, (3 + r() * 4) * DAY, self.rng))
             return True
         raise _Stop  # nobody followed up: the referral waits as a no-show
 
@@ -482,8 +408,10 @@ class HistoryMaker:
             moment = max(appointment.starts - 600, self.last + 60)
         if moment > self.now:
             raise _Stop
-        appointment.status = A_CANCELLED
-        self._move(APPOINTMENT_CANCELLED, moment, self._coordinator(), "Patient cancelled the appointment")
+        appointment.status = odds.A_CANCELLED
+        self._move(
+            odds.APPOINTMENT_CANCELLED, moment, self._coordinator(), "Patient cancelled the appointment"
+        )
         roll = r()
         if roll < 0.6:
             rebook = clock.later(self._stall("follow_up", moment), (0.5 + r() * 5) * DAY, self.rng)
@@ -494,12 +422,14 @@ class HistoryMaker:
         if roll < 0.85:
             if r() < 0.7:
                 self._close(
-                    DECLINED_BY_PATIENT,
-                    _pick(r, _AFTER_CANCEL),
+                    odds.DECLINED_BY_PATIENT,
+                    odds.pick(r, odds.AFTER_CANCEL),
                     clock.later(moment, (1 + r() * 9) * DAY, self.rng),
                 )
             else:
-                self._close(SEEN_ELSEWHERE, _ELSEWHERE, clock.later(moment, (1 + r() * 9) * DAY, self.rng))
+                self._close(
+                    odds.SEEN_ELSEWHERE, odds.ELSEWHERE, clock.later(moment, (1 + r() * 9) * DAY, self.rng)
+                )
             return True
         raise _Stop
 
@@ -555,7 +485,7 @@ class HistoryMaker:
         caller = self.callers[int(r() * len(self.callers))]
         if not note:
             notes = catalog.ATTEMPT_NOTES
-            note = notes[int(r() * len(notes))] if outcome != O_REACHED else ""
+            note = notes[int(r() * len(notes))] if outcome != odds.O_REACHED else ""
         self.tried.append([at, caller, method, outcome, 1 if with_caregiver else 0, note, 0])
         self.count += 1
         if not self.first:
@@ -563,12 +493,12 @@ class HistoryMaker:
         if not self.ack:
             self.ack = at
         self.last = at
-        if outcome == O_REACHED and self.state in (RECEIVED, CONTACT_ATTEMPTED):
-            self._event(self.state, REACHED, "", at, caller, "patient reached")
-            self.state = REACHED
-        elif self.state == RECEIVED:
-            self._event(self.state, CONTACT_ATTEMPTED, "", at, caller, "first contact attempt")
-            self.state = CONTACT_ATTEMPTED
+        if outcome == odds.O_REACHED and self.state in (odds.RECEIVED, odds.CONTACT_ATTEMPTED):
+            self._event(self.state, odds.REACHED, "", at, caller, "patient reached")
+            self.state = odds.REACHED
+        elif self.state == odds.RECEIVED:
+            self._event(self.state, odds.CONTACT_ATTEMPTED, "", at, caller, "first contact attempt")
+            self.state = odds.CONTACT_ATTEMPTED
 
     def _record(self, line: LinePlan, since: int, *, chased: bool) -> None:
         """A required record requested from the partner (and chased) but not received."""
@@ -588,9 +518,9 @@ class HistoryMaker:
         text = self.clock.text
         rid = self.rid
         callback = 0
-        if self.tried and self.state in _CALLBACK_STATES and self.rng.random() < 0.35:
+        if self.tried and self.state in odds.CALLBACK_STATES and self.rng.random() < 0.35:
             last = self.tried[-1]
-            if last[3] != O_REACHED:
+            if last[3] != odds.O_REACHED:
                 callback = self.clock.later(last[0], (0.5 + self.rng.random() * 2.5) * DAY, self.rng)
                 last[6] = callback
                 last[5] = "Asked to call back"
@@ -621,9 +551,9 @@ class HistoryMaker:
                 )
             )
             updated = max(updated, appointment.created, appointment.confirmed)
-            if appointment.status in (A_BOOKED, A_CONFIRMED):
+            if appointment.status in (odds.A_BOOKED, odds.A_CONFIRMED):
                 appointment_at = appointment.starts
-        if self.reach_time and self.state in _INTAKE_STATES:
+        if self.reach_time and self.state in odds.INTAKE_STATES:
             self._answers(line)
         last_attempt: int = self.tried[-1][0] if self.tried else 0
         return Outcome(
@@ -644,7 +574,7 @@ class HistoryMaker:
         """The intake checklist of a referral still being worked: complete once it is scheduled."""
         r = self.rng.random
         at = self.reach_time
-        partial = self.state == REACHED
+        partial = self.state == odds.REACHED
         by = self.callers[int(r() * len(self.callers))]
         stamp = self.clock.text(at)
         for item in line.items:
@@ -656,29 +586,7 @@ class HistoryMaker:
             else:
                 values = self._answer_values.get(item.item_id)
                 if values is None:
-                    values = self._answer_values[item.item_id] = _answer_pool(item)
+                    values = self._answer_values[item.item_id] = odds.answer_pool(item)
                 value = values[0] if item.blocks_scheduling else values[int(r() * len(values))]
             self.answers.append((self.next_answer, self.rid, item.item_id, value, stamp, by))
             self.next_answer += 1
-
-
-def _pick(r: Callable[[], float], table: tuple[tuple[str, ...], list[float]]) -> str:
-    values, cum = table
-    return values[bisect_right(cum, r() * cum[-1])]
-
-
-def _answer_pool(item: ItemPlan) -> list[str]:
-    """Answers as stored (JSON text, as SQLAlchemy's JSON type writes it); the first one is "done"."""
-    if item.kind is ItemKind.YES_NO:
-        values: list[object] = [True, True, True, True, False]
-    elif item.kind is ItemKind.CHOICE:
-        values = list(item.choices) or ["Yes"]
-    else:
-        values = [
-            "None",
-            "Needs a ride; daughter drives on Tuesdays",
-            "Mornings only",
-            "Works nights",
-            "None",
-        ]
-    return [json.dumps(v) for v in values]
