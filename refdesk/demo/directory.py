@@ -175,6 +175,7 @@ def _current_script(
             [
                 {
                     "script_id": script_id,
+                    "key": f"item-{position}",
                     "position": position,
                     "prompt": item.prompt,
                     "kind": item.kind,

@@ -267,6 +267,8 @@ class Appointment(Base):
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     confirmed_by: Mapped[ContactMethod | None] = mapped_column(EnumText(ContactMethod))
     replaces_id: Mapped[int | None] = mapped_column(ForeignKey("appointment.id"))
+    #: Why it was rescheduled or cancelled, or what happened at a no-show (no clinical detail).
+    note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
 

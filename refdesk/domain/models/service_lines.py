@@ -70,6 +70,9 @@ class IntakeItem(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     script_id: Mapped[int] = mapped_column(ForeignKey("intake_script.id", ondelete="CASCADE"), index=True)
+    #: The item's identity across script versions: a reworded item keeps its key, so a referral's answer
+    #: to the earlier wording still counts (and still shows the words it answered).
+    key: Mapped[str] = mapped_column(String(40))
     position: Mapped[int]
     prompt: Mapped[str] = mapped_column(Text)
     kind: Mapped[ItemKind] = mapped_column(EnumText(ItemKind))

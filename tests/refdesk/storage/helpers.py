@@ -131,7 +131,7 @@ def populate(db: Database, *, referrals: int = 16) -> Seed:
             )
         )
         script = IntakeScript(service_line_id=seeded.service_line_id, created_by=admin.staff_id)
-        script.items.append(IntakeItem(position=1, prompt="Any falls?", kind=ItemKind.YES_NO, required=True))
+        script.items.append(IntakeItem(key="falls", position=1, prompt="Any falls?", kind=ItemKind.YES_NO, required=True))
         session.add(script)
         session.flush()
         for rid in ids[:4]:
