@@ -19,6 +19,7 @@ from refdesk.errors import NotFoundError
 from refdesk.services import due
 from refdesk.services.actor import Actor
 from refdesk.services.audit import audited
+from refdesk.services.records import ensure_records
 from refdesk.services.validation import Errors
 from refdesk.storage import Database
 
@@ -170,6 +171,7 @@ def create_referral(db: Database, actor: Actor, data: NewReferral, *, note: str 
         scope.session.add(referral)
         scope.session.flush()
         due.refresh(scope.session, referral)
+        ensure_records(scope.session, referral)
         scope.session.add(
             StatusEvent(
                 referral_id=referral.id,
@@ -213,6 +215,8 @@ def update_referral(db: Database, actor: Actor, referral_id: int, changes: dict[
                 setattr(referral, name, new)
         if {"received_at", "service_line_id"} & changed.keys():
             due.refresh(scope.session, referral, recompute_deadlines=True)
+        if "service_line_id" in changed:
+            ensure_records(scope.session, referral)
         scope.detail["changes"] = changed
 
 

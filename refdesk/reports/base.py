@@ -1,0 +1,373 @@
+"""The one ReportLab base every RefDesk document is built on: page size, page templates, letterhead,
+footer, paragraph styles and the escaping of user text. A document module only builds its story (a list
+of flowables) and calls ``render``.
+
+Two layouts:
+
+- ``Layout.LETTER``: the clinic's letterhead on the first page; later pages carry a one-line running
+  head (clinic name and the letter's subject) so a loose page is still recognisable.
+- ``Layout.REPORT``: the running head on every page, leaving most of the page to tables (partner
+  summaries, lists).
+
+Every page ends with the footer ``Page x of y · Generated <date time>``, so a printed page says whether
+the set is complete and how current it is. The total page count is only known at the end: pages are
+kept until then and the footers drawn last (``_numbered_canvas``).
+
+User text (names, addresses, record names, notes) only ever reaches a ``Paragraph`` through ``para`` or
+``markup``, which escape it: ``<b>Ольга</b> & O'Brien`` prints as typed and ``<img src=...>`` never opens a
+file (promise 18).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+from xml.sax.saxutils import escape
+
+from reportlab.lib.enums import TA_LEFT
+from reportlab.lib.pagesizes import A4, LETTER
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import inch
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    BaseDocTemplate,
+    Flowable,
+    Frame,
+    ListFlowable,
+    ListItem,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+)
+
+from refdesk.domain.times import to_local
+from refdesk.reports.fonts import FontFamily, register_fonts
+from refdesk.reports.letterhead import (
+    ACCENT,
+    MUTED,
+    Letterhead,
+    draw_letterhead,
+    letterhead_height,
+    load_logo,
+)
+
+_MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+#: Characters a PDF text string cannot carry usefully (C0 controls other than tab and new line).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+FOOTER_SIZE = 8.0
+HEAD_SIZE = 8.5
+#: Room the first page leaves between the letterhead's rule and the letter's first line.
+AFTER_LETTERHEAD = 0.3 * inch
+
+
+class PageSize(Enum):
+    """Paper size. A US clinic prints on Letter; A4 is there for everyone else."""
+
+    LETTER = "letter"
+    A4 = "a4"
+
+    @property
+    def points(self) -> tuple[float, float]:
+        width, height = LETTER if self is PageSize.LETTER else A4
+        return float(width), float(height)
+
+
+class Layout(Enum):
+    LETTER = "letter"
+    REPORT = "report"
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentInfo:
+    """What the page furniture shows. Nothing here should identify a patient: ``title`` and ``subject``
+    become PDF metadata, which file browsers and mail clients show without opening the document."""
+
+    title: str
+    letterhead: Letterhead
+    generated_at: datetime
+    layout: Layout = Layout.LETTER
+    page_size: PageSize = PageSize.LETTER
+    landscape: bool = False
+    #: A reference printed at the left of every footer and in the running head ("Referral R-000123").
+    reference: str = ""
+    subject: str = ""
+
+
+# -- text --------------------------------------------------------------------------------------------
+
+
+def markup(text: str | None) -> str:
+    """User text made safe for paragraph markup: ``&``, ``<``, ``>`` escaped, control characters dropped,
+    new lines kept as line breaks. Use it when a paragraph mixes the document's own tags with user text:
+    ``f"<b>Re:</b> {markup(name)}"``."""
+    if not text:
+        return ""
+    cleaned = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return escape(cleaned).replace("\n", "<br/>")
+
+
+def para(text: str | None, style: ParagraphStyle) -> Paragraph:
+    """A paragraph showing ``text`` exactly as typed (never interpreted as markup)."""
+    return Paragraph(markup(text), style)
+
+
+def long_date(day: date) -> str:
+    """``May 15, 2024``: how a letter writes its date (no locale: the letter is in English)."""
+    return f"{_MONTHS[day.month - 1]} {day.day}, {day.year}"
+
+
+def short_date(day: date) -> str:
+    """``05/15/2024``: dates of birth and dates in lists, as US forms write them."""
+    return f"{day.month:02d}/{day.day:02d}/{day.year:04d}"
+
+
+def generated_text(moment: datetime) -> str:
+    """``Generated 05/15/2024 10:30 AM`` in the workstation's local time (naive values are local)."""
+    local = to_local(moment) if moment.tzinfo is not None else moment
+    hour = local.hour % 12 or 12
+    half = "PM" if local.hour >= 12 else "AM"
+    return f"Generated {short_date(local.date())} {hour}:{local.minute:02d} {half}"
+
+
+# -- styles ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Styles:
+    """The paragraph styles documents use, all in the bundled Unicode family."""
+
+    body: ParagraphStyle
+    small: ParagraphStyle
+    heading: ParagraphStyle
+    title: ParagraphStyle
+    bullet: ParagraphStyle
+    cell: ParagraphStyle
+    cell_head: ParagraphStyle
+
+
+def styles() -> Styles:
+    family = register_fonts()
+    body = ParagraphStyle(
+        "RefDeskBody", fontName=family.regular, fontSize=10.5, leading=14.5, spaceAfter=9, alignment=TA_LEFT
+    )
+    return Styles(
+        body=body,
+        small=ParagraphStyle("RefDeskSmall", parent=body, fontSize=8, leading=10.5, textColor=MUTED),
+        heading=ParagraphStyle(
+            "RefDeskHeading", parent=body, fontName=family.bold, fontSize=12, leading=15, spaceBefore=6
+        ),
+        title=ParagraphStyle(
+            "RefDeskTitle", parent=body, fontName=family.bold, fontSize=15, leading=19, textColor=ACCENT
+        ),
+        bullet=ParagraphStyle("RefDeskBullet", parent=body, spaceAfter=3),
+        cell=ParagraphStyle("RefDeskCell", parent=body, fontSize=9, leading=11.5, spaceAfter=0),
+        cell_head=ParagraphStyle(
+            "RefDeskCellHead", parent=body, fontName=family.bold, fontSize=9, leading=11.5, spaceAfter=0
+        ),
+    )
+
+
+def bullets(items: Iterable[str], style: ParagraphStyle, *, space_after: float = 9) -> list[Flowable]:
+    """A bulleted list of paragraphs and the space after it. ``items`` are markup: escape user text in
+    them with ``markup``."""
+    listing = ListFlowable(
+        [ListItem(Paragraph(item, style), leftIndent=18) for item in items],
+        bulletType="bullet",
+        start="•",
+        bulletFontName=style.fontName,
+        bulletFontSize=style.fontSize,
+        leftIndent=18,
+    )
+    return [listing, Spacer(1, space_after)]
+
+
+# -- pages -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Margins:
+    left: float
+    right: float
+    top: float
+    bottom: float
+
+
+_LETTER_MARGINS = _Margins(left=1.0 * inch, right=1.0 * inch, top=0.6 * inch, bottom=0.85 * inch)
+_REPORT_MARGINS = _Margins(left=0.7 * inch, right=0.7 * inch, top=0.55 * inch, bottom=0.75 * inch)
+#: Height the running head takes above a frame (its line, a gap and a rule).
+_HEAD_ROOM = 0.35 * inch
+
+
+class _Pages:
+    """Draws one document's page furniture; its bound methods are the page templates' callbacks."""
+
+    def __init__(self, info: DocumentInfo, family: FontFamily) -> None:
+        self.info = info
+        self.family = family
+        self.logo = load_logo(info.letterhead.logo_path)
+        width, height = info.page_size.points
+        self.width, self.height = (height, width) if info.landscape else (width, height)
+        self.margins = _LETTER_MARGINS if info.layout is Layout.LETTER else _REPORT_MARGINS
+
+    @property
+    def content_width(self) -> float:
+        return self.width - self.margins.left - self.margins.right
+
+    def frame(self, name: str, *, below_top: float) -> Frame:
+        top = self.height - self.margins.top - below_top
+        return Frame(
+            self.margins.left,
+            self.margins.bottom,
+            self.content_width,
+            top - self.margins.bottom,
+            id=name,
+            leftPadding=0,
+            rightPadding=0,
+            topPadding=0,
+            bottomPadding=0,
+        )
+
+    def templates(self) -> list[PageTemplate]:
+        size = (self.width, self.height)
+        running = PageTemplate(
+            id="running",
+            frames=[self.frame("body", below_top=_HEAD_ROOM)],
+            onPage=self.running_head,
+            pagesize=size,
+        )
+        if self.info.layout is Layout.REPORT:
+            return [running]
+        first_top = letterhead_height(self.info.letterhead, self.logo) + AFTER_LETTERHEAD
+        first = PageTemplate(
+            id="first",
+            frames=[self.frame("first", below_top=first_top)],
+            onPage=self.letterhead,
+            pagesize=size,
+            autoNextPageTemplate="running",
+        )
+        return [first, running]
+
+    def letterhead(self, canvas: Any, _doc: Any) -> None:
+        draw_letterhead(
+            canvas,
+            self.info.letterhead,
+            self.family,
+            self.logo,
+            left=self.margins.left,
+            top=self.height - self.margins.top,
+            width=self.content_width,
+        )
+
+    def running_head(self, canvas: Any, _doc: Any) -> None:
+        top = self.height - self.margins.top
+        baseline = top - HEAD_SIZE
+        canvas.saveState()
+        canvas.setFont(self.family.bold, HEAD_SIZE)
+        canvas.setFillColor(ACCENT)
+        canvas.drawString(self.margins.left, baseline, self.info.letterhead.clinic_name)
+        canvas.setFont(self.family.regular, HEAD_SIZE)
+        canvas.setFillColor(MUTED)
+        right = " · ".join(part for part in (self.info.title, self.info.reference) if part)
+        canvas.drawRightString(self.width - self.margins.right, baseline, right)
+        canvas.setStrokeColor(MUTED)
+        canvas.setLineWidth(0.5)
+        rule = baseline - 5
+        canvas.line(self.margins.left, rule, self.width - self.margins.right, rule)
+        canvas.restoreState()
+
+    def footer(self, canvas: Any, page: int, total: int) -> None:
+        baseline = self.margins.bottom - 0.4 * inch
+        canvas.saveState()
+        canvas.setFont(self.family.regular, FOOTER_SIZE)
+        canvas.setFillColor(MUTED)
+        canvas.setStrokeColor(MUTED)
+        canvas.setLineWidth(0.5)
+        canvas.line(self.margins.left, baseline + 11, self.width - self.margins.right, baseline + 11)
+        if self.info.reference:
+            canvas.drawString(self.margins.left, baseline, self.info.reference)
+        text = f"Page {page} of {total} · {generated_text(self.info.generated_at)}"
+        canvas.drawRightString(self.width - self.margins.right, baseline, text)
+        canvas.restoreState()
+
+
+def _numbered_canvas(footer: Callable[[Any, int, int], None]) -> type[Canvas]:
+    """A canvas class that holds every page until ``save`` and then draws each footer with the total
+    (ReportLab's documented recipe: the page count is unknown while the story is laid out)."""
+
+    class NumberedCanvas(Canvas):  # type: ignore[misc]  # ReportLab ships no type hints
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._saved_pages: list[dict[str, Any]] = []
+
+        def showPage(self) -> None:  # noqa: N802 - ReportLab's name
+            self._saved_pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            total = len(self._saved_pages)
+            for state in self._saved_pages:
+                self.__dict__.update(state)
+                footer(self, self.getPageNumber(), total)
+                super().showPage()
+            super().save()
+
+    return NumberedCanvas
+
+
+def render(info: DocumentInfo, story: Sequence[Flowable]) -> bytes:
+    """Lay out ``story`` on the document's pages and return the PDF's bytes (write them with
+    ``refdesk.reports.atomic.write_atomic``). Pure: reads nothing but the fonts and the logo."""
+    family = register_fonts()
+    pages = _Pages(info, family)
+    buffer = io.BytesIO()
+    document = BaseDocTemplate(
+        buffer,
+        pagesize=(pages.width, pages.height),
+        leftMargin=pages.margins.left,
+        rightMargin=pages.margins.right,
+        topMargin=pages.margins.top,
+        bottomMargin=pages.margins.bottom,
+        title=info.title,
+        author=info.letterhead.clinic_name,
+        subject=info.subject,
+        creator="RefDesk",
+        pageCompression=1,
+        initialFontName=family.regular,
+    )
+    document.addPageTemplates(pages.templates())
+    document.build(list(story), canvasmaker=_numbered_canvas(pages.footer))
+    return buffer.getvalue()
+
+
+def content_width(info: DocumentInfo) -> float:
+    """The width of the text column: documents size their table columns as fractions of it."""
+    width, height = info.page_size.points
+    page_width = height if info.landscape else width
+    margins = _LETTER_MARGINS if info.layout is Layout.LETTER else _REPORT_MARGINS
+    return page_width - margins.left - margins.right
+
+
+__all__ = [
+    "DocumentInfo",
+    "Layout",
+    "PageSize",
+    "Styles",
+    "bullets",
+    "content_width",
+    "generated_text",
+    "long_date",
+    "markup",
+    "para",
+    "render",
+    "short_date",
+    "styles",
+]

@@ -1,0 +1,131 @@
+"""The clinic's letterhead: what it says (from Settings) and how it is drawn at the top of a letter.
+
+It is drawn straight on the canvas (not as paragraphs), so none of its text is ever read as markup, and
+its height is known before the page's frame is laid out. A logo that is missing, moved or not an image
+is left out with a log line: the letter still prints, and the person at the desk is not blocked by a
+file someone renamed.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from reportlab.lib.colors import Color, HexColor
+from reportlab.lib.units import inch
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfbase.pdfmetrics import stringWidth
+
+from refdesk.reports.fonts import FontFamily
+
+log = logging.getLogger(__name__)
+
+ACCENT: Color = HexColor("#1f4e5f")
+MUTED: Color = HexColor("#555555")
+
+NAME_SIZE = 17.0
+NAME_MIN_SIZE = 11.0
+LINE_SIZE = 9.0
+LINE_STEP = 12.0
+LOGO_MAX_HEIGHT = 0.85 * inch
+LOGO_MAX_WIDTH = 1.8 * inch
+LOGO_GAP = 14.0
+#: Space between the last line of text (or the logo) and the rule under the letterhead.
+RULE_GAP = 8.0
+
+
+@dataclass(frozen=True, slots=True)
+class Letterhead:
+    """What the clinic prints at the top of its letters (Settings → Letterhead)."""
+
+    clinic_name: str
+    address_lines: tuple[str, ...] = ()
+    phone: str | None = None
+    fax: str | None = None
+    logo_path: Path | None = None
+
+    def contact_line(self) -> str:
+        """``Phone (555) 201-0000 · Fax (555) 201-0001``; empty when neither is set."""
+        parts = [f"Phone {self.phone}" if self.phone else "", f"Fax {self.fax}" if self.fax else ""]
+        return " · ".join(part for part in parts if part)
+
+    def text_lines(self) -> list[str]:
+        """The small lines under the clinic's name: the address, then phone and fax."""
+        lines = [line for line in self.address_lines if line.strip()]
+        if self.contact_line():
+            lines.append(self.contact_line())
+        return lines
+
+
+def load_logo(path: Path | None) -> Any | None:
+    """The logo as a ReportLab image, or None when there is none or it cannot be read.
+
+    Any failure is caught, not only OSError: image decoders raise what they like on a damaged file, and a
+    letter must never fail because of its decoration. The log names no path (it may hold a user name).
+    """
+    if path is None:
+        return None
+    try:
+        image = ImageReader(str(path))
+        width, height = image.getSize()
+        if width <= 0 or height <= 0:
+            raise ValueError("empty image")
+    except Exception as error:  # noqa: BLE001 - see the docstring
+        log.warning("letterhead logo skipped: %s", type(error).__name__)
+        return None
+    return image
+
+
+def _logo_size(logo: Any) -> tuple[float, float]:
+    width, height = logo.getSize()
+    scale = min(LOGO_MAX_HEIGHT / height, LOGO_MAX_WIDTH / width)
+    return width * scale, height * scale
+
+
+def letterhead_height(letterhead: Letterhead, logo: Any | None) -> float:
+    """How far below the top margin the letterhead's rule lies (the first frame starts below it)."""
+    text = NAME_SIZE * 1.25 + LINE_STEP * len(letterhead.text_lines())
+    image = _logo_size(logo)[1] if logo is not None else 0.0
+    return max(text, image) + RULE_GAP
+
+
+def draw_letterhead(
+    canvas: Any,
+    letterhead: Letterhead,
+    family: FontFamily,
+    logo: Any | None,
+    *,
+    left: float,
+    top: float,
+    width: float,
+) -> None:
+    """Draw the letterhead with its top edge at ``top``, between ``left`` and ``left + width``."""
+    canvas.saveState()
+    text_left = left
+    if logo is not None:
+        logo_width, logo_height = _logo_size(logo)
+        canvas.drawImage(
+            logo, left, top - logo_height, logo_width, logo_height, preserveAspectRatio=True, mask="auto"
+        )
+        text_left = left + logo_width + LOGO_GAP
+    room = left + width - text_left
+    size = NAME_SIZE
+    while size > NAME_MIN_SIZE and stringWidth(letterhead.clinic_name, family.bold, size) > room:
+        size -= 0.5
+    baseline = top - NAME_SIZE
+    canvas.setFillColor(ACCENT)
+    canvas.setFont(family.bold, size)
+    canvas.drawString(text_left, baseline, letterhead.clinic_name)
+    canvas.setFillColor(MUTED)
+    canvas.setFont(family.regular, LINE_SIZE)
+    baseline -= NAME_SIZE * 0.25
+    for line in letterhead.text_lines():
+        baseline -= LINE_STEP
+        canvas.drawString(text_left, baseline, line)
+    rule = top - letterhead_height(letterhead, logo)
+    canvas.setStrokeColor(ACCENT)
+    canvas.setLineWidth(1.2)
+    canvas.line(left, rule, left + width, rule)
+    canvas.restoreState()

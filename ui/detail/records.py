@@ -1,0 +1,577 @@
+"""The referral's records: which the service line requires, which have arrived, which were asked for and
+chased, and the "Request missing records" letter to the partner.
+
+Keys, while the records table has the keyboard focus: R marks the selected record received, Q requested,
+C chased, U "not received after all", each on the day in the "On" field (today unless changed). Bare
+letters are safe here: a table takes no typing. No Alt+letter: the detail view's state buttons and the
+main window's menus use nearly every letter already. Enter in "Add a record" adds it.
+
+Every read and write runs on the task runner; a refusal or failure is shown in the pane's message bar,
+never as a traceback or a modal box.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSettings,
+    QStandardPaths,
+    Qt,
+    QUrl,
+    Signal,
+)
+from PySide6.QtGui import QDesktopServices, QFont, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSizePolicy,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from refdesk.domain.models import ReferralRecord
+from refdesk.domain.times import local_today
+from refdesk.errors import ValidationError
+from refdesk.reports.missing_records import LetterResult, default_file_name, request_missing_records
+from refdesk.services import records as records_service
+from refdesk.services.actor import Actor
+from refdesk.storage import Database
+from ui.detail.bars import MessageBar, plain_label, set_style_property
+from ui.errors import user_message
+from ui.tasks import TaskContext, TaskHandle, TaskRunner
+from ui.widgets.bars import error_bar
+from ui.widgets.dates import DateLineEdit, InputError, format_date
+
+#: The raw value of a cell (a date, None, the record's name); the record's id.
+VALUE_ROLE = int(Qt.ItemDataRole.UserRole)
+ID_ROLE = int(Qt.ItemDataRole.UserRole) + 1
+#: QSettings key of the folder the last letter was saved in.
+LAST_FOLDER_KEY = "records/last_folder"
+
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_FONT = int(Qt.ItemDataRole.FontRole)
+HEADERS = ("Record", "Status", "Received", "Requested", "Chased")
+NAME, STATUS, RECEIVED, REQUESTED, CHASED = range(len(HEADERS))
+
+
+def status_text(record: ReferralRecord) -> str:
+    """Where one record stands, in the words the desk uses."""
+    if record.received_on is not None:
+        return "Received"
+    if record.chased_on is not None:
+        return "Missing · chased"
+    if record.requested_on is not None:
+        return "Missing · requested"
+    return "Missing · not requested"
+
+
+def summary_text(records: list[ReferralRecord]) -> str:
+    """The tab's caption: ``Records (2 missing)``, ``Records (all received)``."""
+    if not records:
+        return "Records (none listed)"
+    missing = len(records_service.missing(records))
+    return f"Records ({missing} missing)" if missing else "Records (all received)"
+
+
+class RecordsModel(QAbstractTableModel):
+    """The records of one referral (a handful of rows, all in memory). Display text per column;
+    ``VALUE_ROLE`` gives the raw value (date or None, the name, the status text), ``ID_ROLE`` the
+    record's id. Missing records show their status in bold."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[ReferralRecord] = []
+        self._bold = QFont()
+        self._bold.setBold(True)
+
+    def set_records(self, records: list[ReferralRecord]) -> None:
+        self.beginResetModel()
+        self._rows = list(records)
+        self.endResetModel()
+
+    def records(self) -> list[ReferralRecord]:
+        return list(self._rows)
+
+    def record_at(self, row: int) -> ReferralRecord | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def row_of(self, record_id: int) -> int | None:
+        for row, record in enumerate(self._rows):
+            if record.id == record_id:
+                return row
+        return None
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == _DISPLAY and 0 <= section < len(HEADERS):
+            return HEADERS[section]
+        return None
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+
+    def _value(self, record: ReferralRecord, column: int) -> Any:
+        if column == NAME:
+            return record.name
+        if column == STATUS:
+            return status_text(record)
+        if column == RECEIVED:
+            return record.received_on
+        if column == REQUESTED:
+            return record.requested_on
+        return record.chased_on
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = _DISPLAY) -> Any:
+        record = self.record_at(index.row()) if index.isValid() else None
+        if record is None or not 0 <= index.column() < len(HEADERS):
+            return None
+        if role == ID_ROLE:
+            return record.id
+        value = self._value(record, index.column())
+        if role == VALUE_ROLE:
+            return value
+        if role == _DISPLAY:
+            if isinstance(value, date):
+                return format_date(value)
+            return "—" if value is None else value
+        if role == _FONT and index.column() == STATUS and record.received_on is None:
+            return self._bold
+        return None
+
+
+class RecordsTable(QTableView):
+    """The records table: whole rows selected, one at a time, and the desk's letter keys."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("recordsTable")
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setTabKeyNavigation(False)
+        self.setAlternatingRowColors(True)
+        self.verticalHeader().hide()
+        self.horizontalHeader().setStretchLastSection(False)
+        self.setWordWrap(False)
+
+    def keyboardSearch(self, search: str) -> None:
+        """Letters are commands here (R, Q, C, U), not a jump to a row starting with that letter."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Key:
+    key: str
+    label: str
+    tip: str
+
+
+#: The row actions, their keys and words. Each marks the selected record on the "On" day.
+RECEIVED_KEY = _Key("R", "Received", "Mark the selected record received on the day in “On” (R)")
+REQUESTED_KEY = _Key("Q", "Requested", "Mark the selected record requested from the partner on that day (Q)")
+CHASED_KEY = _Key("C", "Chased", "Mark that the partner was reminded on that day (C)")
+NOT_RECEIVED_KEY = _Key("U", "Not received", "The selected record has not arrived after all (U)")
+
+
+class RecordsPane(QWidget):
+    """One referral's records. Construct once, then ``load(referral_id)`` per referral; ``clear()``
+    empties it.
+
+    Object names: ``recordsTable``; ``recordsOn`` (the day, MM/DD/YYYY); buttons ``recordsReceived``,
+    ``recordsRequested``, ``recordsChased``, ``recordsNotReceived``; ``recordsNewName`` and
+    ``recordsAdd``; ``recordsLetter``; the bars ``messageBar`` (refusals, ``recordsMessages``) and
+    ``recordsSaved`` (after a letter: ``recordsSavedText``, ``recordsOpenFile``, ``recordsOpenFolder``);
+    a failed read shows ``recordsError`` with ``recordsRetry``.
+
+    Signals:
+        changed(int): a write succeeded (a record marked or added, a letter made); the referral's id.
+        summary_changed(str): the caption for the pane's tab, after every read ("Records (2 missing)").
+    """
+
+    changed = Signal(int)
+    summary_changed = Signal(str)
+
+    def __init__(
+        self,
+        db: Database,
+        actor: Actor,
+        runner: TaskRunner,
+        parent: QWidget | None = None,
+        *,
+        preferences: QSettings | None = None,
+    ) -> None:
+        """``preferences``: where the last letter folder is kept (the workstation's preferences when None)."""
+        super().__init__(parent)
+        self._db, self._actor, self._runner = db, actor, runner
+        if preferences is None:
+            from ui.app import preferences as workstation_preferences  # ui.app builds the main window
+
+            preferences = workstation_preferences()
+        self._prefs = preferences
+        self._referral_id: int | None = None
+        self._loading: TaskHandle | None = None
+        self._busy = False
+        self._saved_path: Path | None = None
+        self.setObjectName("recordsPane")
+        self._build()
+        self._update_buttons()
+
+    # -- building ------------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.messages = MessageBar()
+        self.messages.setObjectName("recordsMessages")
+        self.error_bar, self.error_label = error_bar(self, "records", self._reload)
+        self.saved_bar = self._saved_bar()
+
+        self.model = RecordsModel(self)
+        self.table = RecordsTable()
+        self.table.setModel(self.model)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(NAME, QHeaderView.ResizeMode.Stretch)
+        for column in (STATUS, RECEIVED, REQUESTED, CHASED):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.selectionModel().currentRowChanged.connect(lambda *_: self._update_buttons())
+
+        self.on_date = DateLineEdit()
+        self.on_date.setObjectName("recordsOn")
+        self.on_date.setToolTip("The day the buttons and keys record (today unless you change it)")
+        on_label = QLabel("On:")
+        on_label.setBuddy(self.on_date)
+
+        self.buttons: dict[str, QPushButton] = {}
+        actions: list[tuple[str, _Key, Callable[[], None]]] = [
+            ("recordsReceived", RECEIVED_KEY, self.mark_received),
+            ("recordsRequested", REQUESTED_KEY, self.mark_requested),
+            ("recordsChased", CHASED_KEY, self.mark_chased),
+            ("recordsNotReceived", NOT_RECEIVED_KEY, self.mark_not_received),
+        ]
+        row = QHBoxLayout()
+        row.addWidget(on_label)
+        row.addWidget(self.on_date)
+        for name, key, slot in actions:
+            button = QPushButton(f"{key.label} ({key.key})")
+            button.setObjectName(name)
+            button.setToolTip(key.tip)
+            button.clicked.connect(slot)
+            self.buttons[name] = button
+            row.addWidget(button)
+            shortcut = QShortcut(QKeySequence(key.key), self.table)
+            shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
+            shortcut.activated.connect(button.click)  # does nothing while the button is disabled
+        row.addStretch(1)
+
+        self.new_name = QLineEdit()
+        self.new_name.setObjectName("recordsNewName")
+        self.new_name.setPlaceholderText("Another record this referral needs, e.g. “Operative report”")
+        self.new_name.setMaxLength(records_service.NAME_LENGTH)
+        self.new_name.returnPressed.connect(self.add_record)
+        self.add_button = QPushButton("Add record")
+        self.add_button.setObjectName("recordsAdd")
+        self.add_button.clicked.connect(self.add_record)
+        add_label = QLabel("Add a record:")
+        add_label.setBuddy(self.new_name)
+        add_row = QHBoxLayout()
+        add_row.addWidget(add_label)
+        add_row.addWidget(self.new_name, 1)
+        add_row.addWidget(self.add_button)
+
+        self.letter_button = QPushButton("Request missing records (PDF)…")
+        self.letter_button.setObjectName("recordsLetter")
+        self.letter_button.setToolTip(
+            "Write a letter to the referring partner listing the missing records; they are marked "
+            "requested (or chased) today"
+        )
+        self.letter_button.clicked.connect(self.request_letter)
+        letter_row = QHBoxLayout()
+        letter_row.addWidget(self.letter_button)
+        letter_row.addStretch(1)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.error_bar)
+        layout.addWidget(self.messages)
+        layout.addWidget(self.saved_bar)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(row)
+        layout.addLayout(add_row)
+        layout.addLayout(letter_row)
+        self.setFocusProxy(self.table)
+
+    def _saved_bar(self) -> QFrame:
+        bar = QFrame(self)
+        bar.setObjectName("recordsSaved")
+        bar.setFrameShape(QFrame.Shape.StyledPanel)
+        self.saved_text = plain_label(object_name="recordsSavedText")
+        self.saved_text.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        open_file = QPushButton("Open file", bar)
+        open_file.setObjectName("recordsOpenFile")
+        open_file.clicked.connect(self.open_saved_file)
+        open_folder = QPushButton("Open folder", bar)
+        open_folder.setObjectName("recordsOpenFolder")
+        open_folder.clicked.connect(self.open_saved_folder)
+        dismiss = QPushButton("Dismiss", bar)
+        dismiss.clicked.connect(bar.hide)
+        layout = QHBoxLayout(bar)
+        layout.addWidget(self.saved_text, 1)
+        layout.addWidget(open_file)
+        layout.addWidget(open_folder)
+        layout.addWidget(dismiss)
+        bar.hide()
+        return bar
+
+    # -- reading -------------------------------------------------------------------------------------
+
+    @property
+    def referral_id(self) -> int | None:
+        return self._referral_id
+
+    def load(self, referral_id: int) -> None:
+        """Show ``referral_id``'s records (read on the runner; a read still running is dropped)."""
+        if referral_id != self._referral_id:
+            self.messages.clear()
+            self.saved_bar.hide()
+            self.new_name.clear()
+        self._referral_id = referral_id
+        self.on_date.set_value(local_today())
+        self._reload()
+
+    def clear(self) -> None:
+        """Show nothing (no referral open)."""
+        if self._loading is not None:
+            self._loading.cancel()
+            self._loading = None
+        self._referral_id = None
+        self.model.set_records([])
+        self.messages.clear()
+        self.saved_bar.hide()
+        self.error_bar.hide()
+        self.new_name.clear()
+        self.on_date.set_value(None)
+        self._update_buttons()
+
+    def _reload(self) -> None:
+        referral_id = self._referral_id
+        if referral_id is None:
+            return
+        if self._loading is not None:
+            self._loading.cancel()
+        db = self._db
+
+        def read(_context: TaskContext) -> list[ReferralRecord]:
+            return records_service.list_records(db, referral_id)
+
+        self._loading = self._runner.submit(
+            read,
+            on_done=lambda found: self._show(referral_id, found),
+            on_error=self._read_failed,
+            owner=self,
+        )
+
+    def _show(self, referral_id: int, found: list[ReferralRecord]) -> None:
+        if referral_id != self._referral_id:
+            return
+        self._loading = None
+        self.error_bar.hide()
+        current = self._selected()
+        self.model.set_records(found)
+        row = self.model.row_of(current.id) if current is not None else None
+        if row is None and found:
+            missing = records_service.missing(found)
+            row = self.model.row_of(missing[0].id) if missing else 0
+        if row is not None:
+            self.table.selectRow(row)
+        self._update_buttons()
+        self.summary_changed.emit(summary_text(found))
+
+    def _read_failed(self, error: BaseException) -> None:
+        self._loading = None
+        self.error_label.setText(user_message(error))
+        self.error_bar.show()
+
+    # -- writing -------------------------------------------------------------------------------------
+
+    def _selected(self) -> ReferralRecord | None:
+        index = self.table.selectionModel().currentIndex() if self.table.selectionModel() else None
+        return self.model.record_at(index.row()) if index is not None and index.isValid() else None
+
+    def _update_buttons(self) -> None:
+        record = self._selected()
+        ready = self._referral_id is not None and not self._busy
+        received = record is not None and record.received_on is not None
+        self.buttons["recordsReceived"].setEnabled(ready and record is not None)
+        self.buttons["recordsRequested"].setEnabled(ready and record is not None and not received)
+        self.buttons["recordsChased"].setEnabled(
+            ready and record is not None and not received and record.requested_on is not None
+        )
+        self.buttons["recordsNotReceived"].setEnabled(ready and received)
+        self.add_button.setEnabled(ready)
+        self.new_name.setEnabled(ready)
+        missing = records_service.missing(self.model.records())
+        self.letter_button.setEnabled(ready and bool(missing))
+        set_style_property(self, "busy", self._busy)
+
+    def _day(self) -> date | None:
+        """The day in "On" (today when empty); None after showing why the text is no date."""
+        try:
+            return self.on_date.value() or local_today()
+        except InputError as error:
+            self.messages.show_message(str(error))
+            self.on_date.setFocus()
+            return None
+
+    def _mark(
+        self, write: Callable[[Database, Actor, int, date | None], ReferralRecord], clear: bool
+    ) -> None:
+        record = self._selected()
+        if record is None or self._referral_id is None:
+            return
+        day = None if clear else self._day()
+        if day is None and not clear:
+            return
+        record_id = record.id
+        self._write(lambda db, actor: write(db, actor, record_id, day))
+
+    def mark_received(self) -> None:
+        self._mark(records_service.mark_received, clear=False)
+
+    def mark_requested(self) -> None:
+        self._mark(records_service.mark_requested, clear=False)
+
+    def mark_chased(self) -> None:
+        self._mark(records_service.mark_chased, clear=False)
+
+    def mark_not_received(self) -> None:
+        self._mark(records_service.mark_received, clear=True)
+
+    def add_record(self) -> None:
+        if self._referral_id is None or self._busy:
+            return
+        referral_id, name = self._referral_id, self.new_name.text()
+
+        def add(db: Database, actor: Actor) -> None:
+            records_service.add_record(db, actor, referral_id, name)
+
+        self._write(add, on_success=lambda _result: self.new_name.clear())
+
+    def _write(
+        self,
+        work: Callable[[Database, Actor], object],
+        *,
+        on_success: Callable[[object], None] | None = None,
+    ) -> None:
+        """Run one write on the runner, then show the records as they are now and say so with
+        ``changed``. A refusal goes to the message bar; the table keeps the focus for the next key."""
+        referral_id = self._referral_id
+        if referral_id is None or self._busy:
+            return
+        self._busy = True
+        self._update_buttons()
+        db, actor = self._db, self._actor
+
+        def run(_context: TaskContext) -> tuple[object, list[ReferralRecord]]:
+            result = work(db, actor)
+            return result, records_service.list_records(db, referral_id)
+
+        def done(outcome: tuple[object, list[ReferralRecord]]) -> None:
+            self._busy = False
+            result, found = outcome
+            self.messages.clear()
+            if on_success is not None:
+                on_success(result)
+            self._show(referral_id, found)
+            self.changed.emit(referral_id)
+
+        def failed(error: BaseException) -> None:
+            self._busy = False
+            self._update_buttons()
+            self.messages.show_message(_refusal_text(error))
+
+        self._runner.submit(run, on_done=done, on_error=failed, owner=self)
+
+    # -- the letter ----------------------------------------------------------------------------------
+
+    def _default_folder(self) -> Path:
+        remembered = self._prefs.value(LAST_FOLDER_KEY, "", str)
+        if isinstance(remembered, str) and remembered and Path(remembered).is_dir():
+            return Path(remembered)
+        documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+        return Path(documents) if documents else Path.home()
+
+    def request_letter(self) -> None:
+        """Ask where to save the letter, then write it on the runner and offer to open it."""
+        referral_id = self._referral_id
+        if referral_id is None or self._busy:
+            return
+        suggested = self._default_folder() / default_file_name(referral_id)
+        chosen, _filter = QFileDialog.getSaveFileName(
+            self, "Save the records request", str(suggested), "PDF documents (*.pdf)"
+        )
+        if not chosen:
+            return
+        target = Path(chosen)
+        if target.suffix.lower() != ".pdf":
+            target = target.with_name(target.name + ".pdf")
+        self._prefs.setValue(LAST_FOLDER_KEY, str(target.parent))
+
+        def write(db: Database, actor: Actor) -> LetterResult:
+            return request_missing_records(db, actor, referral_id, target)
+
+        self._write(write, on_success=self._letter_saved)
+
+    def _letter_saved(self, result: object) -> None:
+        assert isinstance(result, LetterResult)
+        self._saved_path = result.path
+        self.saved_text.setText(_letter_message(result))
+        self.saved_bar.show()
+
+    def open_saved_file(self) -> None:
+        if self._saved_path is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self._saved_path)))
+
+    def open_saved_folder(self) -> None:
+        if self._saved_path is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self._saved_path.parent)))
+
+    @property
+    def saved_path(self) -> Path | None:
+        """The letter written last (what "Open file" opens)."""
+        return self._saved_path
+
+
+def _letter_message(result: LetterResult) -> str:
+    parts = []
+    if result.requested:
+        parts.append(f"{result.requested} marked requested")
+    if result.chased:
+        parts.append(f"{result.chased} marked chased")
+    done = f" ({', '.join(parts)} today)" if parts else ""
+    return f"Saved {result.path.name} in {result.path.parent}{done}."
+
+
+def _refusal_text(error: BaseException) -> str:
+    """A validation refusal in its own words (without the field keys); anything else as ``user_message``."""
+    if isinstance(error, ValidationError):
+        return " ".join(error.errors.values())
+    return user_message(error)
