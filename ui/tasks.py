@@ -5,17 +5,23 @@ callbacks on the GUI thread; a worker never touches a widget. ``context.progress
 progress and ``context.cancelled`` tells long work to stop. Cancelling a handle also drops its late
 result, so a query overtaken by newer input never paints stale rows. Tests may use ``InlineRunner``,
 which runs the work at once on the calling thread.
+
+While work runs, Python's cyclic garbage collector runs only on the GUI thread (``_GuiThreadCollector``):
+otherwise a worker that allocates (a large fetch) frees whatever cyclic garbage there is, widgets
+included, on its own thread, and the process crashes.
 """
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 import traceback
+import weakref
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
-from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -127,6 +133,69 @@ class _Job(QRunnable, Generic[T]):
             self._relay.succeeded.emit(result)
 
 
+class _GuiThreadCollector:
+    """Keeps Python's cyclic garbage collector on the GUI thread while any worker may run Python.
+
+    CPython collects on whichever thread allocates past a generation's threshold: during a large
+    ``fetchall`` that is the worker, and it frees every piece of cyclic garbage in the process. Garbage
+    often holds widgets (a closed panel whose slots refer back to it). A Python subclass of QWidget is
+    then destroyed on the worker thread (shiboken defers only plain Qt classes to the main thread), with
+    the GIL released, while the GUI thread dispatches events to the same widgets: a segfault in
+    ``processEvents``. So while work is in flight automatic collection is off and a timer on the GUI
+    thread collects with the same thresholds; once every pool is idle it is switched back on. Nothing is
+    left uncollected: only the thread that collects changes.
+    """
+
+    INTERVAL_MS = 100
+
+    def __init__(self) -> None:
+        self._runners: weakref.WeakSet[TaskRunner] = weakref.WeakSet()
+        self._holding = False
+        self._timer = QTimer()  # this object's for the process's life, not the application object's
+        self._timer.setInterval(self.INTERVAL_MS)
+        self._timer.timeout.connect(self.tick)
+
+    @property
+    def holding(self) -> bool:
+        """True while automatic collection is off because work may be running."""
+        return self._holding
+
+    def hold(self, runner: TaskRunner) -> None:
+        """Call on the GUI thread before ``runner`` starts work. A program (or test) that switched
+        automatic collection off itself is left alone: nothing is collected behind its back."""
+        self._runners.add(runner)
+        if self._holding or not gc.isenabled():
+            return
+        gc.disable()
+        self._holding = True
+        self._timer.start()
+
+    def tick(self) -> None:
+        """Collect what CPython would have collected by now; give collection back once all is idle."""
+        if not self._holding:
+            return
+        counts, thresholds = gc.get_count(), gc.get_threshold()
+        if 0 < thresholds[0] < counts[0]:  # a threshold of 0 means "never" (gc.set_threshold)
+            generation = 2 if counts[2] > thresholds[2] else 1 if counts[1] > thresholds[1] else 0
+            gc.collect(generation)
+        # activeThreadCount() counts a thread until its job has returned and been deleted: at zero no
+        # worker can be running Python, so a collection it triggers can no longer happen there.
+        if all(runner.idle() for runner in self._runners):
+            self._timer.stop()
+            self._holding = False
+            gc.enable()
+
+
+_collector: _GuiThreadCollector | None = None
+
+
+def _gui_thread_collector() -> _GuiThreadCollector:
+    global _collector
+    if _collector is None:
+        _collector = _GuiThreadCollector()
+    return _collector
+
+
 def _log_error(error: BaseException) -> None:
     log.error("background task failed", exc_info=error)
 
@@ -157,12 +226,20 @@ class TaskRunner:
         self._relays.add(relay)
         if owner is not None:
             owner.destroyed.connect(handle.cancel)
+        _gui_thread_collector().hold(self)  # before the worker can run a line
         self._pool.start(_Job(fn, context, relay))
         return handle
 
+    def idle(self) -> bool:
+        """True when no job of this runner is queued or running."""
+        return self._pool.activeThreadCount() == 0
+
     def wait(self, msecs: int = 30_000) -> bool:
         """Block until all work is done (shutdown and tests); results still arrive through the event loop."""
-        return self._pool.waitForDone(msecs)
+        done = self._pool.waitForDone(msecs)
+        if done and _collector is not None:
+            _collector.tick()  # collection comes back now, not only at the next timer tick
+        return done
 
 
 class InlineRunner(TaskRunner):
