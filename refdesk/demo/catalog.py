@@ -13,6 +13,8 @@ from refdesk.domain.vocab import ItemKind, PartnerCategory
 
 @dataclass(frozen=True, slots=True)
 class IntakeItemSpec:
+    #: The item's identity across script versions (``IntakeItem.key``).
+    key: str
     prompt: str
     kind: ItemKind
     choices: tuple[str, ...] = ()
@@ -78,7 +80,7 @@ SERVICE_LINES: tuple[ServiceLineSpec, ...] = (
             "Concussion follow-up, vestibular therapy",
             "Developmental delay, gross motor evaluation (pediatric)",
         ),
-        own_item=IntakeItemSpec("Date of injury or surgery", ItemKind.DATE),
+        own_item=IntakeItemSpec("injury_or_surgery_date", "Date of injury or surgery", ItemKind.DATE),
         providers=("Karen Liu, DPT", "Marcus Obi, DPT", "Elena Petrova, PT", "Sam Whitaker, DPT"),
         location="Rehab gym, 2nd floor",
         lead_days=(3, 21),
@@ -117,7 +119,9 @@ SERVICE_LINES: tuple[ServiceLineSpec, ...] = (
             "CT head without contrast; dizziness",
         ),
         own_item=IntakeItemSpec(
-            "Metal implants, pacemaker, pregnancy or claustrophobia?",
+            "imaging_safety",
+            "Safety screen: “Do you have metal implants or a pacemaker, could you be pregnant, or are you "
+            "uncomfortable in small spaces?” Cleared for the study?",
             ItemKind.YES_NO,
             required=True,
             blocks_scheduling=True,
@@ -154,7 +158,9 @@ SERVICE_LINES: tuple[ServiceLineSpec, ...] = (
             "Rotator cuff full-thickness tear on MRI",
             "Trigger finger, failed steroid injection",
         ),
-        own_item=IntakeItemSpec("Prior imaging available to the surgeon?", ItemKind.YES_NO, required=True),
+        own_item=IntakeItemSpec(
+            "prior_imaging", "Prior imaging available to the surgeon?", ItemKind.YES_NO, required=True
+        ),
         providers=("Dr. Helen Marsh", "Dr. Victor Osei", "Dr. Priya Raman", "Dr. Tomás Ibarra"),
         location="Orthopedics clinic, suite 310",
         lead_days=(7, 35),
@@ -188,6 +194,7 @@ SERVICE_LINES: tuple[ServiceLineSpec, ...] = (
             "Alcohol use, ready for counseling",
         ),
         own_item=IntakeItemSpec(
+            "safety_screen",
             "Safety screen completed (no current thoughts of self-harm)?",
             ItemKind.YES_NO,
             required=True,
@@ -226,7 +233,7 @@ SERVICE_LINES: tuple[ServiceLineSpec, ...] = (
             "Syncope, unexplained",
             "Pre-operative cardiac risk assessment",
         ),
-        own_item=IntakeItemSpec("Recent ECG available?", ItemKind.YES_NO, required=True),
+        own_item=IntakeItemSpec("recent_ecg", "Recent ECG available?", ItemKind.YES_NO, required=True),
         providers=("Dr. Samuel Adeyemi", "Dr. Lena Fischer", "Dr. Rajiv Menon"),
         location="Heart center, suite 400",
         lead_days=(5, 30),
@@ -251,7 +258,7 @@ SERVICE_LINES: tuple[ServiceLineSpec, ...] = (
             "Restless legs, periodic limb movements",
             "Insomnia, chronic; evaluation",
         ),
-        own_item=IntakeItemSpec("Date of last sleep study, if any", ItemKind.DATE),
+        own_item=IntakeItemSpec("last_sleep_study", "Date of last sleep study, if any", ItemKind.DATE),
         providers=("Sleep lab bed 1", "Sleep lab bed 2", "Home test kit"),
         location="Sleep center, 3rd floor",
         lead_days=(7, 40),
@@ -277,7 +284,9 @@ SERVICE_LINES: tuple[ServiceLineSpec, ...] = (
             "Pediatric obesity, family counseling",
             "Celiac disease, new diagnosis",
         ),
-        own_item=IntakeItemSpec("Current diet restrictions or allergies", ItemKind.TEXT),
+        own_item=IntakeItemSpec(
+            "diet_restrictions", "Current diet restrictions or food allergies", ItemKind.TEXT
+        ),
         providers=("Ana Souza, RD", "Brian Cole, RD"),
         location="Wellness center, suite 150",
         lead_days=(5, 28),
@@ -297,41 +306,19 @@ REASON_SUFFIXES = ("", "", "", "; 6 weeks", "; 3 months", "; since last year", "
 
 
 def intake_items(line: ServiceLineSpec) -> list[IntakeItemSpec]:
-    """The line's intake script: domain.md's checklist, with the line's own question before consent."""
-    records = ", ".join(line.required_records)
-    return [
-        IntakeItemSpec(
-            "Confirm the reason for referral with the patient",
-            ItemKind.YES_NO,
-            required=True,
-            blocks_scheduling=True,
-        ),
-        IntakeItemSpec(
-            "Preferred contact method and time",
-            ItemKind.CHOICE,
-            ("Phone, mornings", "Phone, afternoons", "Phone, evenings", "Text", "Email", "Mail"),
-            required=True,
-        ),
-        IntakeItemSpec("Scheduling constraints (availability, transportation, caregiver)", ItemKind.TEXT),
-        IntakeItemSpec(
-            f"Required records on file ({records})",
-            ItemKind.YES_NO,
-            required=True,
-            blocks_scheduling=True,
-        ),
-        IntakeItemSpec(
-            "Insurance and authorization",
-            ItemKind.CHOICE,
-            ("Verified", "Authorization pending", "Authorization obtained", "Self-pay"),
-            required=True,
-            blocks_scheduling=line.authorization_share >= 0.5,
-        ),
-        IntakeItemSpec("Interpreter needed? Which language?", ItemKind.TEXT),
-        line.own_item,
-        IntakeItemSpec(
-            "Patient consents to updates being sent to the referring practice", ItemKind.YES_NO, required=True
-        ),
+    """The line's intake script: the shipped default (``resources/intake``), with the line's own
+    question before the consent item that closes the call."""
+    # Imported here: the referral stream's worker processes import this module, and the services (with
+    # SQLAlchemy) are needed only by the directory, in the main process.
+    from refdesk.services.intake import default_items
+
+    items = [
+        IntakeItemSpec(d.key or "", d.prompt, d.kind, tuple(d.choices), d.required, d.blocks_scheduling)
+        for d in default_items()
     ]
+    consent = next((i for i, item in enumerate(items) if item.key == "consent_updates"), len(items))
+    items.insert(consent, line.own_item)
+    return items
 
 
 # --- partners ------------------------------------------------------------------------------------

@@ -175,7 +175,7 @@ def _current_script(
             [
                 {
                     "script_id": script_id,
-                    "key": f"item-{position}",
+                    "key": item.key,
                     "position": position,
                     "prompt": item.prompt,
                     "kind": item.kind,
@@ -188,11 +188,15 @@ def _current_script(
         )
         rows += 1 + len(items)
     found = connection.execute(
-        select(IntakeItem.id, IntakeItem.kind, IntakeItem.choices, IntakeItem.blocks_scheduling)
+        select(
+            IntakeItem.id, IntakeItem.kind, IntakeItem.choices, IntakeItem.blocks_scheduling, IntakeItem.key
+        )
         .where(IntakeItem.script_id == script_id)
         .order_by(IntakeItem.position)
     ).all()
-    plans = tuple(ItemPlan(i, kind, tuple(choices or ()), blocks) for i, kind, choices, blocks in found)
+    plans = tuple(
+        ItemPlan(i, kind, tuple(choices or ()), blocks, key) for i, kind, choices, blocks, key in found
+    )
     return plans, rows
 
 

@@ -114,11 +114,13 @@ def answer_pool(item: ItemPlan) -> list[str]:
     elif item.kind is ItemKind.CHOICE:
         values = list(item.choices) or ["Yes"]
     else:
-        values = [
-            "None",
-            "Needs a ride; daughter drives on Tuesdays",
-            "Mornings only",
-            "Works nights",
-            "None",
-        ]
+        values = list(TEXT_ANSWERS.get(item.key, TEXT_ANSWERS[""]))
     return [json.dumps(v) for v in values]
+
+
+#: What patients say to the text items, by item key ("" for any other text item).
+TEXT_ANSWERS: dict[str, tuple[str, ...]] = {
+    "": ("None", "Needs a ride; daughter drives on Tuesdays", "Mornings only", "Works nights", "None"),
+    "interpreter": ("None", "None", "Spanish", "None", "Vietnamese", "None", "Mandarin", "Arabic"),
+    "diet_restrictions": ("None", "Gluten-free", "Vegetarian", "Peanut allergy", "Low sodium", "None"),
+}

@@ -18,6 +18,8 @@ class ItemPlan:
     kind: ItemKind
     choices: tuple[str, ...]
     blocks_scheduling: bool
+    #: The item's key: which answers make sense (a language for the interpreter item, not a ride).
+    key: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from refdesk.domain.models import Partner, ServiceLine, partner_name_key
 from refdesk.domain.vocab import PartnerCategory
+from refdesk.services import intake
 from refdesk.services.actor import Actor
 from refdesk.services.audit import audited
 from refdesk.services.validation import Errors
@@ -95,6 +96,8 @@ def create_service_line(db: Database, actor: Actor, data: NewServiceLine) -> int
         )
         scope.session.add(line)
         scope.session.flush()
+        # A new line starts with the shipped intake script, so its referrals have a checklist at once.
+        intake.ensure_script(scope.session, line, created_by=actor.staff_id)
         scope.entity_id = line.id
         return line.id
 
