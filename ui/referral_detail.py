@@ -1,18 +1,25 @@
 """The referral detail: where the front desk works one referral from receipt to the first visit.
 
 It shows who and where the referral stands (header), its fields (the shared referral form, each edit
-saved at once), the contact log with one-key outcomes, the moves the lifecycle allows as buttons, and
-the history. Every write goes through a service on the task runner; a refusal is shown inside the view
-(the message bar), never as a traceback or a modal box, and every success emits ``changed`` so the
-queue can repaint that one row.
+saved at once), the contact log with one-key outcomes, the moves the lifecycle allows as buttons, the
+appointment (booked, confirmed, rescheduled, missed; ``ui.detail.appointment``), and the history. The
+state buttons that are about the appointment (Scheduled, No-show, Appointment cancelled, First visit
+completed) act through the appointment pane: Scheduled opens the booking dialog, the others are
+recorded on the appointment shown.
 
-Opening a referral reads the row with its partner, service line and owner (by primary key) and its
-history (three reads by the indexed ``referral_id`` and one for staff names): a fixed handful of
-queries whatever the size of the database.
+Every write goes through a service on the task runner; a refusal is shown inside the view (the message
+bar), never as a traceback or a modal box, and every success emits ``changed`` so the queue can
+repaint that one row.
+
+Opening a referral reads the row with its partner, service line and owner (by primary key), its
+history (three reads by the indexed ``referral_id`` and one for staff names) and its appointments (by
+``referral_id``, with the intake items that block scheduling): a fixed handful of queries whatever
+the size of the database.
 
 Keys (listed for the help screen by ``ui.detail.keys.shortcut_help``): Alt+1…Alt+5 log a contact
 outcome (see ``ui.detail.contact_log`` for why), Alt+letter mnemonics reach the state buttons (see
-``ui.detail.state_actions``), Alt+T the note, Alt+Y accepts an offer in the prompt bar.
+``ui.detail.state_actions``; the appointment pane adds Alt+S Reschedule and Alt+C Confirm while
+Scheduled, see ``ui.detail.appointment``), Alt+T the note, Alt+Y accepts an offer in the prompt bar.
 """
 
 from __future__ import annotations
@@ -32,12 +39,14 @@ from refdesk.domain.models import Referral
 from refdesk.domain.next_action import Action
 from refdesk.domain.vocab import AttemptMethod, AttemptOutcome
 from refdesk.errors import ValidationError
-from refdesk.services import workflow
+from refdesk.services import scheduling, workflow
 from refdesk.services.actor import Actor
 from refdesk.services.attempts import AttemptResult, log_attempt
 from refdesk.services.referrals import get_referral, update_referral
+from refdesk.services.scheduling import AppointmentHistory
 from refdesk.services.timeline import EntryKind, TimelineEntry, referral_timeline
 from refdesk.storage import Database
+from ui.detail.appointment import AppointmentPane
 from ui.detail.bars import MessageBar, PromptBar, plain_label, scrolling, set_style_property
 from ui.detail.contact_log import ContactLog
 from ui.detail.header import DetailHeader
@@ -64,11 +73,16 @@ class DetailData:
 
     referral: Referral
     timeline: list[TimelineEntry]
+    appointments: AppointmentHistory
 
 
 def read_detail(db: Database, referral_id: int) -> DetailData:
-    """The referral with its partner, service line and owner, and its history, newest first."""
-    return DetailData(get_referral(db, referral_id), referral_timeline(db, referral_id))
+    """The referral with its partner, service line and owner, its history, newest first, and its
+    appointments."""
+    referral = get_referral(db, referral_id)  # first: a missing referral is reported in its words
+    return DetailData(
+        referral, referral_timeline(db, referral_id), scheduling.appointment_history(db, referral_id)
+    )
 
 
 class ReferralDetail(QWidget):
@@ -129,11 +143,16 @@ class ReferralDetail(QWidget):
         self.state_actions.reopen_requested.connect(self._reopen)
         self.contact = ContactLog(shortcut_scope=self)
         self.contact.log_requested.connect(self._log_attempt)
+        self.appointment = AppointmentPane(self._db, self._actor, self._runner)
+        self.appointment.move_requested.connect(self._move)
+        self.appointment.written.connect(self._appointment_written)
+        self.appointment.dialog_closed.connect(self._dialog_finished)
         self.history = HistoryView()
 
         work = QWidget()
         work_layout = QVBoxLayout(work)
         work_layout.addWidget(self.state_actions)
+        work_layout.addWidget(self.appointment)
         work_layout.addWidget(self.contact)
         work_layout.addWidget(self.history)
         work_layout.addStretch(1)
@@ -249,7 +268,9 @@ class ReferralDetail(QWidget):
         state_changed = previous is None or previous.id != referral.id or previous.state is not referral.state
         self._referral, self._timeline = referral, data.timeline
         focus = QApplication.focusWidget()
-        actions_had_focus = focus is not None and self.state_actions.isAncestorOf(focus)
+        actions_had_focus = focus is not None and (
+            self.state_actions.isAncestorOf(focus) or self.appointment.isAncestorOf(focus)
+        )
 
         self.header.show_referral(referral)
         self.state_actions.set_state(referral.state)
@@ -258,6 +279,7 @@ class ReferralDetail(QWidget):
         why_not = "" if is_open else "Reopen the referral to log contact." if reopen else reopen.reason
         self.contact.set_can_log(is_open, why_not)
         self.contact.set_attempts(data.timeline, referral.service_line.max_attempts)
+        self.appointment.set_history(data.appointments)
         self.history.set_entries(data.timeline)
         if self._form_stale:
             self.form.set_values(referral)
@@ -325,6 +347,13 @@ class ReferralDetail(QWidget):
         )
 
     def _move(self, target: State) -> None:
+        """A state button (or the appointment pane's button for the same move). The moves that belong to
+        the appointment go through it: Scheduled opens the booking dialog, No-show and Appointment
+        cancelled are recorded on the appointment shown, First visit completed asks first."""
+        appointment_id = self.appointment.active_id
+        if target is State.SCHEDULED:
+            self.appointment.open_booking()
+            return
         if target is State.COMPLETED:
             referral_id = self._referral_id
             # The one move that can never be undone (a completed referral cannot be reopened): ask first.
@@ -333,13 +362,28 @@ class ReferralDetail(QWidget):
                 target,
                 "Mark the first visit completed? This finishes the referral for good; it cannot be reopened.",
                 "&Yes, first visit completed",
-                lambda: self._write(
-                    lambda rid: workflow.move(self._db, self._actor, rid, target), referral_id=referral_id
-                ),
+                lambda: self._write(self._appointment_move(target, appointment_id), referral_id=referral_id),
             )
             self.prompt.accept_button.setFocus(Qt.FocusReason.OtherFocusReason)
             return
-        self._write(lambda rid: workflow.move(self._db, self._actor, rid, target))
+        self._write(self._appointment_move(target, appointment_id))
+
+    def _appointment_move(self, target: State, appointment_id: int | None) -> Callable[[int], None]:
+        """The write for a move: on the appointment shown when the move is about it (so a view that is
+        out of date cannot record a no-show on an appointment that was moved meanwhile), else the plain
+        lifecycle move (which also explains a refusal)."""
+        db, actor = self._db, self._actor
+        by_appointment = scheduling.MOVES.get(target)
+        if by_appointment is not None and appointment_id is not None:
+            return lambda _rid: by_appointment(db, actor, appointment_id)
+        return lambda rid: workflow.move(db, actor, rid, target)
+
+    def _appointment_written(self, referral_id: int, text: str) -> None:
+        """A dialog of the appointment pane saved: say what happened, re-read, tell the queue."""
+        if referral_id == self._referral_id:
+            self.messages.show_message(text, "info")
+            self._fetch()
+        self.changed.emit(referral_id)
 
     def _ask_close(self, outcome: State) -> None:
         referral_id = self._referral_id

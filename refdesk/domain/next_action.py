@@ -62,9 +62,15 @@ class Facts:
     last_attempt_at: datetime | None = None
     attempt_count: int = 0
     callback_due_at: datetime | None = None
+    #: When the active appointment (booked or confirmed) starts; None when there is none.
     appointment_at: datetime | None = None
     #: When the referral last changed state (no-show recorded, appointment cancelled, patient reached).
     state_changed_at: datetime | None = None
+    #: When the active appointment was booked: a reschedule books a new one without changing the state, and
+    #: an appointment booked less than a day ahead needs no reminder call (the patient just heard it).
+    appointment_booked_at: datetime | None = None
+    #: The patient confirmed it (reminder call made, text answered): no reminder is needed any more.
+    appointment_confirmed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +127,8 @@ def next_action(
         return NextAction(Action.BOOK, hours.add(changed, BOOK_WITHIN_HOURS))
     if state is State.SCHEDULED and facts.appointment_at is not None:
         reminder = facts.appointment_at - REMIND_BEFORE
-        if changed < reminder:
+        booked = facts.appointment_booked_at or changed
+        if not facts.appointment_confirmed and booked < reminder:
             return NextAction(Action.REMIND, reminder)
         return NextAction(Action.RECORD_VISIT, facts.appointment_at)
     if state is State.SCHEDULED:

@@ -59,6 +59,8 @@ class QueueFilter:
     service_line_ids: frozenset[int] = frozenset()
     owner_ids: frozenset[int] = frozenset()
     urgencies: frozenset[Urgency] = frozenset()
+    #: Only referrals whose next action is one of these (empty: any), e.g. ``APPOINTMENT_WORK``.
+    actions: frozenset[Action] = frozenset()
     #: Only referrals whose next action is past due.
     overdue_only: bool = False
     received_from: date | None = None
@@ -123,6 +125,12 @@ _ROW_COLUMNS = (
     Referral.first_contact_due_at,
 )
 
+#: The next actions that are appointment work: remind, record the visit, follow up a no-show, rebook. The
+#: queue's "appointment work" filter; ``ix_referral_open_action_due`` answers it.
+APPOINTMENT_WORK: frozenset[Action] = frozenset(
+    {Action.REMIND, Action.RECORD_VISIT, Action.FOLLOW_UP_NO_SHOW, Action.REBOOK}
+)
+
 _URGENCY_ORDER = case({Urgency.STAT.value: 0, Urgency.URGENT.value: 1}, value=Referral.urgency, else_=2)
 _STATE_ORDER = case({state.value: index for index, state in enumerate(State)}, value=Referral.state, else_=99)
 
@@ -166,6 +174,8 @@ def _conditions(db: Database, flt: QueueFilter, now: datetime) -> list[ColumnEle
         terms.append(Referral.owner_id.in_(sorted(flt.owner_ids)))
     if flt.urgencies:
         terms.append(Referral.urgency.in_(sorted(u.value for u in flt.urgencies)))
+    if flt.actions:
+        terms.append(Referral.next_action.in_(sorted(action.value for action in flt.actions)))
     if flt.overdue_only:
         terms.append(Referral.next_action_at < now)
     if flt.received_from is not None:

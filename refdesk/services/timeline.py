@@ -1,4 +1,5 @@
-"""A referral's history as one list: every state change, contact attempt and appointment, newest first.
+"""A referral's history as one list: every state change, contact attempt and appointment booking,
+reschedule, rebooking and confirmation, newest first.
 
 The detail view's timeline and its contact log read this; a later audit or letter screen can too. It
 is built from three indexed reads by ``referral_id`` and one read of the staff names involved, so its
@@ -21,7 +22,7 @@ from refdesk.domain import lifecycle
 from refdesk.domain.lifecycle import State
 from refdesk.domain.models import Appointment, ContactAttempt, Staff, StatusEvent
 from refdesk.domain.times import to_local
-from refdesk.domain.vocab import AppointmentStatus, AttemptOutcome
+from refdesk.domain.vocab import AppointmentStatus, AttemptOutcome, ContactMethod
 from refdesk.storage import Database
 
 #: Shown for an entry nobody is recorded for (imported history, a deleted account).
@@ -92,7 +93,10 @@ def referral_timeline(db: Database, referral_id: int) -> list[TimelineEntry]:
 
     entries = [_status_entry(e, who(e.staff_id)) for e in events]
     entries += [_attempt_entry(a, who(a.staff_id)) for a in attempts]
-    entries += [_appointment_entry(a, who(a.created_by)) for a in appointments]
+    by_id = {a.id: a for a in appointments}
+    for a in appointments:
+        replaced = by_id.get(a.replaces_id) if a.replaces_id is not None else None
+        entries += _appointment_entries(a, replaced, who(a.created_by))
     entries.sort(key=lambda e: (e.at, _CAUSAL_ORDER[e.kind], e.source_id), reverse=True)
     return entries
 
@@ -138,23 +142,57 @@ def _attempt_entry(attempt: ContactAttempt, who: str) -> TimelineEntry:
     )
 
 
-def _appointment_entry(appointment: Appointment, who: str) -> TimelineEntry:
-    text = f"Appointment for {to_local(appointment.starts_at).strftime(_TIME_FORMAT)}"
+def _appointment_entries(
+    appointment: Appointment, replaced: Appointment | None, who: str
+) -> list[TimelineEntry]:
+    """What happened to one appointment row: its booking (as a first booking, a reschedule of the row it
+    replaces, or a rebook after a missed or cancelled one), and its confirmation when there was one.
+    Missed, cancelled and completed visits are the referral's state changes, listed as those with their
+    notes; a row's own note says how it ended, so it is shown with the reschedule that replaced it."""
+    starts = to_local(appointment.starts_at).strftime(_TIME_FORMAT)
+    place = ""
     if appointment.provider:
-        text += f" with {appointment.provider}"
+        place += f" with {appointment.provider}"
     if appointment.location:
-        text += f" at {appointment.location}"
-    text += f" ({appointment.status.label})"
+        place += f" at {appointment.location}"
+    if replaced is None:
+        text = f"Appointment booked for {starts}{place}"
+    elif replaced.status is AppointmentStatus.RESCHEDULED:
+        before = to_local(replaced.starts_at).strftime(_TIME_FORMAT)
+        text = _with_note(f"Appointment rescheduled from {before} to {starts}{place}", replaced.note)
+    else:
+        text = f"Appointment rebooked for {starts}{place}"
+    entries = [
+        TimelineEntry(
+            appointment.created_at,
+            who,
+            EntryKind.APPOINTMENT,
+            text,
+            starts_at=appointment.starts_at,
+            appointment_status=appointment.status,
+            source_id=appointment.id,
+        )
+    ]
     if appointment.confirmed_at is not None:
-        confirmed = to_local(appointment.confirmed_at).strftime(_TIME_FORMAT)
-        by = f" by {appointment.confirmed_by.label.lower()}" if appointment.confirmed_by else ""
-        text += f"; confirmed{by} {confirmed}"
-    return TimelineEntry(
-        appointment.created_at,
-        who,
-        EntryKind.APPOINTMENT,
-        text,
-        starts_at=appointment.starts_at,
-        appointment_status=appointment.status,
-        source_id=appointment.id,
-    )
+        by = _CONFIRMED_BY.get(appointment.confirmed_by, "") if appointment.confirmed_by else ""
+        entries.append(
+            TimelineEntry(
+                appointment.confirmed_at,
+                NOBODY,  # the row keeps who booked it, not who confirmed it (the audit trail has that)
+                EntryKind.APPOINTMENT,
+                f"Appointment for {starts} confirmed{by}",
+                starts_at=appointment.starts_at,
+                appointment_status=appointment.status,
+                source_id=appointment.id,
+            )
+        )
+    return entries
+
+
+#: How a confirmation was obtained, as the history says it.
+_CONFIRMED_BY: dict[ContactMethod, str] = {
+    ContactMethod.PHONE: " by phone (reminder call)",
+    ContactMethod.TEXT: " by text",
+    ContactMethod.EMAIL: " by email",
+    ContactMethod.MAIL: " by mail",
+}

@@ -1,14 +1,16 @@
 """Today: the front desk's worklist for the day, in the order the work should be done.
 
-Six sections, each answered by its own small query over the referral's stored facts (``next_action``,
-the deadlines and counters the services keep current), so nothing is aggregated over a million rows:
+Seven sections, each answered by its own small query over the referral's stored facts (``next_action``,
+the deadlines and counters the services keep current) or over a two-day window of appointments, so
+nothing is aggregated over a million rows:
 
 1. new referrals nobody has acknowledged yet (oldest first);
 2. first contacts due by the end of today, or late (most late first);
 3. callbacks promised to the patient for today or earlier (earliest first);
 4. referrals that reached the attempt limit without reaching the patient (oldest last attempt first);
-5. appointments up to the end of tomorrow whose reminder call is not logged (earliest first);
-6. open referrals blocked on a required record that has not arrived (oldest request first).
+5. reminders due: appointments in the next 48 hours the patient has not confirmed (earliest first);
+6. no-shows and cancelled appointments to follow up: call to rebook, or close (most late first);
+7. open referrals blocked on a required record that has not arrived (oldest request first).
 
 A referral may stand in more than one section: acknowledging receipt and making first contact are two
 pieces of work. Each section's rows are ``QueueRow``\\ s read by ``queue.rows_by_id``, so a Today line and a
@@ -27,12 +29,12 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, exists, func, select
+from sqlalchemy import ColumnElement, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from refdesk.domain.lifecycle import State
 from refdesk.domain.models import Appointment, Referral, ReferralRecord
-from refdesk.domain.next_action import REMIND_BEFORE, Action
+from refdesk.domain.next_action import Action
 from refdesk.domain.times import as_utc, utc_now
 from refdesk.domain.vocab import AppointmentStatus
 from refdesk.services.queue import QueueRow, open_states_term, rows_by_id
@@ -49,6 +51,7 @@ class SectionKey(StrEnum):
     CALLBACKS = "callbacks"
     ATTEMPT_LIMIT = "attempt_limit"
     REMINDERS = "reminders"
+    NO_SHOWS = "no_shows"
     MISSING_RECORDS = "missing_records"
 
 
@@ -64,9 +67,9 @@ class Section:
     total: int
     #: At most ``limit`` lines, in the section's order.
     rows: list[QueueRow]
-    #: The moment each line is about, by referral id: received (new), due (first contact, callback), last
-    #: attempt (attempt limit), appointment start (reminders), oldest records request (missing records, a
-    #: date; absent when a missing record was never requested).
+    #: The moment each line is about, by referral id: received (new), due (first contact, callback, no-show
+    #: follow-up), last attempt (attempt limit), appointment start (reminders), oldest records request
+    #: (missing records, a date; absent when a missing record was never requested).
     moments: dict[int, datetime | date] = field(default_factory=dict)
     #: Extra words for a line, by referral id (the names of the missing records).
     notes: dict[int, str] = field(default_factory=dict)
@@ -187,39 +190,44 @@ def _attempt_limit(day: Day) -> Select[int, datetime | None]:
     )
 
 
-def _remind_rule(day: Day) -> Select[int, datetime | None]:
-    """Referrals whose stored next action is the reminder, due by the end of today for an appointment
-    that has not started yet, unless the appointment is already confirmed (the rule does not look at
-    confirmation, so a confirmed appointment keeps REMIND until the referral changes again)."""
-    confirmed = exists().where(
-        Appointment.referral_id == Referral.id, Appointment.status == AppointmentStatus.CONFIRMED
-    )
-    return (
-        select(Referral.id, Referral.next_action_at)
-        .where(
-            open_states_term(),
-            Referral.next_action == Action.REMIND,
-            Referral.next_action_at >= day.now - REMIND_BEFORE,
-            Referral.next_action_at < day.end,
-            ~confirmed,
-        )
-        .order_by(Referral.next_action_at, Referral.id)
-    )
+#: How far ahead an unconfirmed appointment asks for its reminder call.
+REMIND_WITHIN = timedelta(hours=48)
 
 
-def _booked_soon(day: Day) -> Select[int, datetime]:
-    """Booked (not confirmed) appointments from now to the end of tomorrow, for open referrals: also
-    those booked less than a day ahead, whose next action is already "record the visit"."""
+def _unconfirmed_soon(day: Day) -> Select[int, datetime]:
+    """Appointments of open referrals starting in the next 48 hours that are still only booked (not
+    confirmed): the reminder calls to make. Read from the appointments' time index over that window, so
+    it costs the same at any size; a reschedule leaves the old row RESCHEDULED, so only the current
+    appointment can match."""
     return (
         select(Appointment.referral_id, Appointment.starts_at)
         .join(Referral, Referral.id == Appointment.referral_id)
         .where(
             Appointment.starts_at >= day.now,
-            Appointment.starts_at < day.tomorrow_end,
+            Appointment.starts_at < day.now + REMIND_WITHIN,
             Appointment.status == AppointmentStatus.BOOKED,
             open_states_term(),
         )
         .order_by(Appointment.starts_at, Appointment.id)
+    )
+
+
+#: The follow-ups of a missed or cancelled appointment (the stored next action of those two states).
+_FOLLOW_UPS = (Action.FOLLOW_UP_NO_SHOW.value, Action.REBOOK.value)
+
+
+def _no_shows(day: Day) -> Select[int, datetime | None]:
+    """Referrals whose appointment was missed or cancelled, by when the follow-up is due (the most late
+    first), whether due yet or not: the set is small and each one is a patient to call back."""
+    return (
+        select(Referral.id, Referral.next_action_at)
+        .where(
+            open_states_term(),
+            Referral.next_action.in_(
+                bindparam("follow_ups", _FOLLOW_UPS, expanding=True, literal_execute=True)
+            ),
+        )
+        .order_by(Referral.next_action_at, Referral.id)
     )
 
 
@@ -243,23 +251,6 @@ def _page_and_count(session: Session, query: Select[int, Any], limit: int) -> _P
     lines = [(rid, when) for rid, when in session.execute(query.limit(limit))]
     capped = query.order_by(None).limit(COUNT_CAP + 1).subquery()
     return lines, session.scalar(select(func.count()).select_from(capped)) or 0
-
-
-def _reminders(session: Session, day: Day, limit: int) -> _Picked:
-    """Both reminder queries, merged by referral on the earliest appointment. Each is bounded by a
-    two-day window, so reading each up to the cap stays cheap; a line cut off by the cap in one query
-    comes after at least ``COUNT_CAP + 1`` others, so it could not have been on the page."""
-    earliest: dict[int, datetime] = {}
-    # the rule's moment is when the reminder is due, a day before the appointment the line shows
-    for query, shift in ((_remind_rule(day), REMIND_BEFORE), (_booked_soon(day), timedelta(0))):
-        for rid, found in session.execute(query.limit(COUNT_CAP + 1)):
-            if found is None:  # pragma: no cover - both queries compare the moment, so it is never NULL
-                continue
-            when = found + shift
-            if rid not in earliest or when < earliest[rid]:
-                earliest[rid] = when
-    ordered = sorted(earliest.items(), key=lambda pair: (pair[1], pair[0]))
-    return [(rid, when) for rid, when in ordered[:limit]], min(len(ordered), COUNT_CAP + 1)
 
 
 def _blocked(session: Session, day: Day, limit: int) -> _Picked:
@@ -323,10 +314,17 @@ _SPECS: tuple[_Spec, ...] = (
     ),
     _Spec(
         SectionKey.REMINDERS,
-        "Appointments tomorrow — reminder call",
-        "Remind the patient of the appointment and confirm it.",
-        lambda day: (_remind_rule(day), _booked_soon(day)),
-        _reminders,
+        "Reminders due — appointments in the next 48 hours, not confirmed",
+        "Call or text the patient about the appointment, and record the confirmation.",
+        lambda day: (_unconfirmed_soon(day),),
+        _single(_unconfirmed_soon),
+    ),
+    _Spec(
+        SectionKey.NO_SHOWS,
+        "No-shows and cancelled appointments to follow up",
+        "The patient missed or cancelled the appointment: call to rebook, or close the referral.",
+        lambda day: (_no_shows(day),),
+        _single(_no_shows),
     ),
     _Spec(
         SectionKey.MISSING_RECORDS,

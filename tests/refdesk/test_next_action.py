@@ -80,6 +80,19 @@ def test_appointments_need_a_reminder_then_an_outcome() -> None:
     assert action(state=State.REACHED, state_changed_at=at(2, 10)) == (Action.BOOK, at(3, 9))
 
 
+def test_a_confirmed_appointment_needs_no_reminder_call() -> None:
+    booked = {"state": State.SCHEDULED, "appointment_at": at(5, 10), "state_changed_at": at(2, 11)}
+    assert action(**booked, appointment_confirmed=True) == (Action.RECORD_VISIT, at(5, 10))
+
+
+def test_a_rescheduled_appointment_is_reminded_from_when_it_was_booked() -> None:
+    # Scheduled on Monday; on Wednesday afternoon moved to Thursday morning: no reminder call needed,
+    # the patient just agreed to the new time. Moved to Friday instead: remind on Thursday.
+    scheduled = {"state": State.SCHEDULED, "state_changed_at": at(2, 11), "appointment_booked_at": at(4, 15)}
+    assert action(**scheduled, appointment_at=at(5, 9)) == (Action.RECORD_VISIT, at(5, 9))
+    assert action(**scheduled, appointment_at=at(6, 10)) == (Action.REMIND, at(5, 10))
+
+
 def test_finished_referrals_need_nothing() -> None:
     for state in (State.COMPLETED, State.DUPLICATE, State.UNABLE_TO_REACH):
         assert action(state=state) is None

@@ -4,6 +4,7 @@ the mouse, the queue narrowed by search, counts in the status bar, preferences k
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,9 +19,11 @@ from refdesk.services.referrals import NewReferral, create_referral, get_referra
 from refdesk.services.timeline import referral_timeline
 from refdesk.storage import Database
 from tests.ui.keyboard import fill, minimal, press, type_text
+from ui.dialogs.book_appointment import BookAppointmentDialog
 from ui.dialogs.close_referral import CloseReferralDialog
 from ui.dialogs.new_referral import NewReferralDialog
 from ui.main_window import MainWindow, ShortcutsDialog
+from ui.widgets.dates import format_date
 
 pytestmark = pytest.mark.qt_log_ignore(
     r"This plugin does not support (propagateSizeHints\(\)|raise\(\)|grabbing the keyboard)"
@@ -128,10 +131,26 @@ def test_a_referral_from_phone_call_to_closed_by_keyboard(
             press(qtbot, key, ALT)
     qtbot.waitUntil(lambda: shown_state(window) == "Reached")
 
-    # Schedule (Alt+S), then the patient calls to say they are seen elsewhere (Alt+W, pick the reason).
+    # Schedule (Alt+S): type the appointment (date, Tab, time, Tab, provider) and book it (Ctrl+S), past
+    # the intake items with a reason when they block; then the patient calls to say they are seen
+    # elsewhere (Alt+W, pick the reason).
+    press(qtbot, Qt.Key.Key_S, ALT)
+    qtbot.waitUntil(lambda: isinstance(QApplication.activeModalWidget(), BookAppointmentDialog))
+    booking = QApplication.activeModalWidget()
+    assert isinstance(booking, BookAppointmentDialog)
+    qtbot.waitUntil(booking.when.date_edit.hasFocus)
+    for text in (format_date(date.today() + timedelta(days=7)), "10:00 AM", "Dr Lee"):
+        type_text(qtbot, text)
+        press(qtbot, Qt.Key.Key_Tab)
     with qtbot.waitSignal(window.detail.changed):
-        press(qtbot, Qt.Key.Key_S, ALT)
+        if booking.gate.isVisible():
+            press(qtbot, Qt.Key.Key_A, ALT)
+            type_text(qtbot, "Intake finished on paper\n")
+        else:
+            press(qtbot, Qt.Key.Key_S, CTRL)
     qtbot.waitUntil(lambda: shown_state(window) == "Scheduled")
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    qtbot.waitUntil(lambda: window.detail.isAncestorOf(QApplication.focusWidget()))
     press(qtbot, Qt.Key.Key_W, ALT)
     qtbot.waitUntil(lambda: isinstance(QApplication.activeModalWidget(), CloseReferralDialog))
     close_dialog = QApplication.activeModalWidget()

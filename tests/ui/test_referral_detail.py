@@ -4,7 +4,7 @@ screen shows and what the database then holds."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from PySide6.QtCore import Qt
@@ -22,18 +22,23 @@ from pytestqt.qtbot import QtBot
 
 from refdesk.domain import lifecycle
 from refdesk.domain.lifecycle import CloseReason, State
+from refdesk.domain.times import utc_now
 from refdesk.domain.vocab import AttemptMethod, AttemptOutcome
+from refdesk.services import scheduling
 from refdesk.services.actor import Actor, ensure_staff
 from refdesk.services.attempts import log_attempt
 from refdesk.services.referrals import NewReferral, create_referral, get_referral
+from refdesk.services.scheduling import AppointmentDraft
 from refdesk.services.timeline import referral_timeline
 from refdesk.services.workflow import close, move
 from refdesk.storage import Database
 from ui.detail.bars import local_time
 from ui.detail.keys import shortcut_help
+from ui.dialogs.book_appointment import BookAppointmentDialog
 from ui.dialogs.close_referral import CloseReferralDialog
 from ui.referral_detail import PROMPT_CONFIRM_COMPLETED, PROMPT_UNABLE_TO_REACH, ReferralDetail
 from ui.tasks import InlineRunner, TaskRunner
+from ui.widgets.dates import format_date
 
 # The offscreen platform the tests use cannot pass size hints to a window system (desktop platforms
 # can): a top-level window whose layout changes its minimum size makes Qt say so.
@@ -92,6 +97,30 @@ def open_dialog(qtbot: QtBot, view: ReferralDetail) -> CloseReferralDialog:
 
 def stored_state(db: Database, referral_id: int) -> State:
     return get_referral(db, referral_id).state
+
+
+def book_now(db: Database, actor: Actor, referral_id: int) -> None:
+    """Book an appointment starting now (so a no-show or the visit can be recorded at once); the intake
+    gate is passed with a reason, since the checklist is not what these tests are about."""
+    draft = AppointmentDraft(utc_now(), provider="Dr Lee")
+    scheduling.book(db, actor, referral_id, draft, override_reason="intake not part of this test")
+
+
+def book_in_dialog(qtbot: QtBot, view: ReferralDetail) -> None:
+    """Fill the booking dialog that just opened (a week ahead, with Dr Lee) and save it with Ctrl+S,
+    through "Schedule anyway" if the service line's intake items block scheduling."""
+    qtbot.waitUntil(lambda: isinstance(QApplication.activeModalWidget(), BookAppointmentDialog))
+    dialog = QApplication.activeModalWidget()
+    assert isinstance(dialog, BookAppointmentDialog)
+    qtbot.waitUntil(dialog.isActiveWindow)
+    qtbot.keyClicks(dialog.when.date_edit, format_date(date.today() + timedelta(days=7)))
+    qtbot.keyClicks(dialog.when.time_edit, "10:00 AM")
+    qtbot.keyClicks(dialog.provider, "Dr Lee")
+    if dialog.gate.isVisible():
+        qtbot.keyClicks(dialog.override_reason, "intake not part of this test")
+        qtbot.mouseClick(dialog.anyway_button, Qt.MouseButton.LeftButton)
+    else:
+        qtbot.keyClick(dialog.provider, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
 
 
 # -- the contact log --------------------------------------------------------------------------------
@@ -226,7 +255,7 @@ def test_the_buttons_offered_are_the_lifecycles_allowed_moves(
         lambda: None,
         lambda: log_attempt(db, actor, referral_id, CALL, AttemptOutcome.NO_ANSWER),
         lambda: log_attempt(db, actor, referral_id, CALL, AttemptOutcome.REACHED),
-        lambda: move(db, actor, referral_id, State.SCHEDULED),
+        lambda: book_now(db, actor, referral_id),
         lambda: move(db, actor, referral_id, State.NO_SHOW),
     ]
     for step in steps:
@@ -246,11 +275,14 @@ def test_scheduling_from_reached_with_the_button(
     qtbot: QtBot, detail: ReferralDetail, db: Database, referral_id: int
 ) -> None:
     press(qtbot, Qt.Key.Key_3, ALT)
+    qtbot.mouseClick(state_button(detail, State.SCHEDULED), Qt.MouseButton.LeftButton)
+    assert stored_state(db, referral_id) is State.REACHED  # the button asks for the booking first
     with qtbot.waitSignal(detail.changed):
-        qtbot.mouseClick(state_button(detail, State.SCHEDULED), Qt.MouseButton.LeftButton)
+        book_in_dialog(qtbot, detail)
     assert state_shown(detail) == "Scheduled"
     assert stored_state(db, referral_id) is State.SCHEDULED
-    assert texts(detail, "timelineText")[0] == "Reached → Scheduled"
+    assert texts(detail, "timelineText")[0].startswith("Reached → Scheduled")
+    assert texts(detail, "timelineText")[1].startswith("Appointment booked for ")
 
 
 def test_scheduling_with_its_alt_key(
@@ -261,11 +293,11 @@ def test_scheduling_with_its_alt_key(
     assert schedule.text() == "&Scheduled"
     qtbot.waitUntil(schedule.isVisible)  # a key reaches only what is on screen
     press(qtbot, Qt.Key.Key_S, ALT)
+    book_in_dialog(qtbot, detail)
     qtbot.waitUntil(lambda: state_shown(detail) == "Scheduled")
     assert stored_state(db, referral_id) is State.SCHEDULED
-    # the pressed button is gone with the old state; the keyboard stays in the view
-    focus = QApplication.focusWidget()
-    assert focus is not None and detail.isAncestorOf(focus)
+    # the pressed button is gone with the old state; once the dialog closes the keyboard is in the view
+    qtbot.waitUntil(lambda: (focus := QApplication.focusWidget()) is not None and detail.isAncestorOf(focus))
 
 
 def test_closing_asks_for_a_coded_reason_and_a_note(
@@ -328,7 +360,7 @@ def test_completing_the_first_visit_is_confirmed_first(
     qtbot: QtBot, detail: ReferralDetail, db: Database, actor: Actor, referral_id: int
 ) -> None:
     log_attempt(db, actor, referral_id, CALL, AttemptOutcome.REACHED)
-    move(db, actor, referral_id, State.SCHEDULED)
+    book_now(db, actor, referral_id)
     detail.refresh()
     qtbot.mouseClick(state_button(detail, State.COMPLETED), Qt.MouseButton.LeftButton)
     assert detail.prompt.prompt == PROMPT_CONFIRM_COMPLETED
@@ -337,7 +369,8 @@ def test_completing_the_first_visit_is_confirmed_first(
     press(qtbot, Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: state_shown(detail) == "First visit completed")
     assert stored_state(db, referral_id) is State.COMPLETED
-    assert detail.state_actions.buttons == []
+    assert texts(detail, "appointmentStatus") == ["First visit completed"]
+    assert detail.state_actions.buttons == [] and detail.appointment.buttons() == []
     assert texts(detail, "finishedCaption") == ["Finished: the first visit is completed."]
 
 
@@ -391,10 +424,13 @@ def test_the_history_lists_every_change_and_attempt_with_who_and_when(
     log_attempt(db, sam, referral_id, CALL, AttemptOutcome.REACHED, note="call back Friday")
     detail.refresh()
     qtbot.mouseClick(state_button(detail, State.SCHEDULED), Qt.MouseButton.LeftButton)
+    book_in_dialog(qtbot, detail)
 
     entries = referral_timeline(db, referral_id)
-    assert texts(detail, "timelineText") == [
-        "Reached → Scheduled",
+    shown = texts(detail, "timelineText")
+    assert shown[0].startswith("Reached → Scheduled")
+    assert shown[1] == entries[1].text and shown[1].startswith("Appointment booked for ")
+    assert shown[2:] == [
         "Contact attempted → Reached — patient reached",
         "Call: Reached — call back Friday",
         "Received → Contact attempted — first contact attempt",
@@ -403,6 +439,7 @@ def test_the_history_lists_every_change_and_attempt_with_who_and_when(
     ]
     assert texts(detail, "timelineWhen") == [f"{local_time(e.at)} · {e.who}" for e in entries]
     assert [e.who for e in entries] == [
+        "Maria Lopez",
         "Maria Lopez",
         "Sam Okafor",
         "Sam Okafor",

@@ -19,12 +19,14 @@ from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QStyleOptionVie
 from pytestqt.qtbot import QtBot
 
 from refdesk.domain.formats import referral_number
+from refdesk.domain.lifecycle import State
 from refdesk.domain.times import as_utc
 from refdesk.domain.vocab import AttemptMethod, AttemptOutcome, Urgency
 from refdesk.errors import StorageError
 from refdesk.services import today
 from refdesk.services.actor import Actor
 from refdesk.services.attempts import log_attempt
+from refdesk.services.catalog import NewServiceLine, create_service_line
 from refdesk.services.referrals import NewReferral, create_referral
 from refdesk.services.today import Section, SectionKey
 from refdesk.storage import Database
@@ -42,6 +44,12 @@ def local(day: int, hour: int, minute: int = 0) -> datetime:
 
 
 NOW = local(15, 10)
+
+
+@pytest.fixture
+def service_line_id(db: Database, actor: Actor) -> int:
+    """A line that requires no records, so no referral here is blocked on missing ones."""
+    return create_service_line(db, actor, NewServiceLine(name="Physical therapy", max_attempts=3))
 
 
 @pytest.fixture
@@ -105,6 +113,7 @@ def test_sections_are_shown_with_their_counts(qtbot: QtBot, db: Database, desk: 
             "callbacks": 1,
             "attempt_limit": 0,
             "reminders": 0,
+            "no_shows": 0,
             "missing_records": 0,
         }
     ]
@@ -113,7 +122,8 @@ def test_sections_are_shown_with_their_counts(qtbot: QtBot, db: Database, desk: 
         "First contact due today or late (1)",
         "Callbacks promised for today (1)",
         "Attempt limit reached — close as unable to reach? — nothing here",
-        "Appointments tomorrow — reminder call — nothing here",
+        "Reminders due — appointments in the next 48 hours, not confirmed — nothing here",
+        "No-shows and cancelled appointments to follow up — nothing here",
         "Blocked on missing records — nothing here",
     ]
     assert lines_of(view.model, "new") == [desk["markup"], desk["stat"]]
@@ -399,6 +409,20 @@ def row(db: Database, desk: dict[str, int]) -> Any:
 )
 def test_when_says_how_late_or_how_soon(row: Any, key: SectionKey, moment: Any, expected: str) -> None:
     assert wording.when_text(section(key, row, moment), row, NOW) == expected
+
+
+@pytest.mark.parametrize(
+    ("state", "moment", "expected"),
+    [
+        (State.NO_SHOW, local(15, 9), "No-show\nfollow-up late by 1 h"),
+        (State.APPOINTMENT_CANCELLED, local(16, 9), "Appointment cancelled\nfollow up tomorrow 9:00 AM"),
+    ],
+)
+def test_a_missed_or_cancelled_appointment_says_which_and_when_to_follow_up(
+    row: Any, state: State, moment: datetime, expected: str
+) -> None:
+    line = replace(row, state=state)
+    assert wording.when_text(section(SectionKey.NO_SHOWS, line, moment), line, NOW) == expected
 
 
 def test_headings_say_when_not_every_line_is_shown(row: Any, monkeypatch: pytest.MonkeyPatch) -> None:

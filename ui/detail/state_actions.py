@@ -5,7 +5,13 @@ never decides what is allowed; it only decides how a move looks and which key re
 
 Keys: each state keeps one Alt+letter wherever it appears (muscle memory: Alt+U is always "unable to
 reach"). The letters avoid E, F, H, R and V, which the main window's menus take (Edit, File, Help,
-Referrals, View), and T, Y and O, which the note field, the prompt bar and Reopen use.
+Referrals, View), and T, Y and O, which the note field, the prompt bar and Reopen use. While the
+referral is Scheduled its Scheduled and Reached buttons are not shown, and the appointment pane uses
+their letters for Reschedule (S) and Confirm (C) (``ui.detail.appointment``).
+
+The moves that are about the appointment (Scheduled, No-show, Appointment cancelled, First visit
+completed) are only requested here: the detail view carries them out through the appointment pane
+(booking dialog, or the appointment shown), so the state and the appointment rows never disagree.
 """
 
 from __future__ import annotations

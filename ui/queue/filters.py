@@ -1,4 +1,5 @@
-"""The queue's filter bar: search as you type, states, partner, service line, owner, urgency, overdue, dates.
+"""The queue's filter bar: search as you type, states, partner, service line, owner, urgency, next action
+(appointment work), overdue, dates.
 
 It only describes what to show (a ``QueueFilter``); it never reads the database, so typing never waits on
 it. The search is debounced: the query starts once the typist pauses, and the model drops results that
@@ -23,10 +24,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from refdesk.domain import lifecycle
+from refdesk.domain import lifecycle, next_action
 from refdesk.domain.lifecycle import State
+from refdesk.domain.next_action import Action
 from refdesk.domain.vocab import Urgency
-from refdesk.services.queue import QueueFilter
+from refdesk.services.queue import APPOINTMENT_WORK, QueueFilter
 from ui.queue.flow import FlowLayout
 from ui.queue.inputs import DateEdit, SearchEdit, StickyMenu
 from ui.widgets import named
@@ -47,6 +49,13 @@ _URGENCIES: tuple[tuple[str, frozenset[Urgency]], ...] = (
     (f"{Urgency.URGENT.label} or {Urgency.STAT.label}", frozenset({Urgency.URGENT, Urgency.STAT})),
     (Urgency.URGENT.label, frozenset({Urgency.URGENT})),
     (Urgency.ROUTINE.label, frozenset({Urgency.ROUTINE})),
+)
+#: The next-action choices: any, all appointment work at once (reminders, visits to record, no-shows to
+#: follow up, rebookings), then each action on its own.
+_ACTIONS: tuple[tuple[str, frozenset[Action]], ...] = (
+    ("Any next action", frozenset()),
+    ("Appointment work", APPOINTMENT_WORK),
+    *((label, frozenset({action})) for action, label in next_action.LABELS.items()),
 )
 
 
@@ -104,6 +113,9 @@ class QueueFilterBar(QWidget):
         self.urgency = self._combo("urgencyFilter", _URGENCIES[0][0], "Urgency")
         for text, _ in _URGENCIES[1:]:
             self.urgency.addItem(text)
+        self.action = self._combo("actionFilter", _ACTIONS[0][0], "Next action")
+        for text, _ in _ACTIONS[1:]:
+            self.action.addItem(text)
         self.received_from = self._date("receivedFrom", "from", "Received on or after this day")
         self.received_to = self._date("receivedTo", "to", "Received on or before this day")
         self.set_choices(partners, service_lines, staff)
@@ -123,7 +135,7 @@ class QueueFilterBar(QWidget):
         dates_row.addWidget(self.received_to)
         more = FlowLayout()
         more.setContentsMargins(0, 0, 0, 0)
-        for widget in (self.partner, self.service_line, self.owner, self.urgency, dates):
+        for widget in (self.partner, self.service_line, self.owner, self.urgency, self.action, dates):
             more.addWidget(widget)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -142,6 +154,7 @@ class QueueFilterBar(QWidget):
             service_line_ids=_one(self.service_line.currentData()),
             owner_ids=_one(self.owner.currentData()),
             urgencies=_URGENCIES[max(self.urgency.currentIndex(), 0)][1],
+            actions=_ACTIONS[max(self.action.currentIndex(), 0)][1],
             overdue_only=self.overdue.isChecked(),
             received_from=self._date_of(self.received_from),
             received_to=self._date_of(self.received_to),
@@ -150,7 +163,15 @@ class QueueFilterBar(QWidget):
 
     def set_filter(self, flt: QueueFilter) -> None:
         """Show ``flt``. A combo shows one choice, so of several ids only the smallest known one is kept."""
-        widgets = (self.search, self.partner, self.service_line, self.owner, self.urgency, self.overdue)
+        widgets = (
+            self.search,
+            self.partner,
+            self.service_line,
+            self.owner,
+            self.urgency,
+            self.action,
+            self.overdue,
+        )
         for widget in (*widgets, self.received_from, self.received_to):
             widget.blockSignals(True)
         try:
@@ -165,6 +186,8 @@ class QueueFilterBar(QWidget):
                 combo.setCurrentIndex(found[0] if found else 0)
             matches = [i for i, (_, value) in enumerate(_URGENCIES) if value == flt.urgencies]
             self.urgency.setCurrentIndex(matches[0] if matches else 0)
+            chosen = [i for i, (_, value) in enumerate(_ACTIONS) if value == flt.actions]
+            self.action.setCurrentIndex(chosen[0] if chosen else 0)
             self.overdue.setChecked(flt.overdue_only)
             self.received_from.set_value(flt.received_from)
             self.received_to.set_value(flt.received_to)
@@ -211,6 +234,7 @@ class QueueFilterBar(QWidget):
             "service_line_ids": sorted(flt.service_line_ids),
             "owner_ids": sorted(flt.owner_ids),
             "urgencies": sorted(urgency.value for urgency in flt.urgencies),
+            "actions": sorted(action.value for action in flt.actions),
             "overdue_only": flt.overdue_only,
             "received_from": flt.received_from.isoformat() if flt.received_from else None,
             "received_to": flt.received_to.isoformat() if flt.received_to else None,
@@ -231,6 +255,7 @@ class QueueFilterBar(QWidget):
                 service_line_ids=_ids(settings.get("service_line_ids"), self.service_line),
                 owner_ids=_ids(settings.get("owner_ids"), self.owner),
                 urgencies=_values(settings.get("urgencies"), Urgency) or frozenset(),
+                actions=_values(settings.get("actions"), Action) or frozenset(),
                 overdue_only=settings.get("overdue_only") is True,
                 received_from=_iso_date(settings.get("received_from")),
                 received_to=_iso_date(settings.get("received_to")),

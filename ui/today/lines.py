@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from refdesk.domain.formats import referral_number
+from refdesk.domain.lifecycle import State
 from refdesk.domain.times import to_local
 from refdesk.domain.vocab import Urgency
 from refdesk.services.queue import QueueRow
@@ -80,6 +81,11 @@ def _when(section: Section, row: QueueRow, now: datetime) -> tuple[str, str]:
         return f"{row.attempt_count} {attempts}", f"last {day_and_time(moment, now)}"
     if key == SectionKey.REMINDERS:
         return day_and_time(moment, now), f"appointment in {span(moment - now)}"
+    if key == SectionKey.NO_SHOWS:
+        what = "No-show" if row.state is State.NO_SHOW else "Appointment cancelled"
+        if moment <= now:
+            return what, f"follow-up late by {span(now - moment)}"
+        return what, f"follow up {day_and_time(moment, now)}"
     # first contact and callbacks: due times
     if moment <= now:
         return f"late by {span(now - moment)}", f"due {day_and_time(moment, now)}"

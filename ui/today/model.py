@@ -1,6 +1,6 @@
 """The Today worklist as a two-level item model: the sections are the top rows, their lines the children.
 
-The worklist is small (six sections of at most a page of lines each), so the model holds it whole and is
+The worklist is small (seven sections of at most a page of lines each), so the model holds it whole and is
 replaced at once on each refresh; nothing here reads the database. Every text a cell shows is worked out
 once by ``prepare`` (pure Python, so the view runs it on the worker thread with the query), and ``data``
 only looks it up: a tree asks for a dozen roles of every visible cell on each paint.

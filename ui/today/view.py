@@ -43,12 +43,16 @@ UNAVAILABLE_TEXT = "Today's list is not available."
 #: The longest texts the fixed-width columns usually hold (the urgency marker is bold).
 _WIDTH_SAMPLES: dict[Column, tuple[str, ...]] = {
     Column.URGENCY: ("Urgency", "Urgent ", "STAT "),
-    Column.WHEN: ("requested 05/13/2024 (10 days ago)", "received 12/31/2026 12:59 PM "),
+    Column.WHEN: (
+        "requested 05/13/2024 (10 days ago)",
+        "received 12/31/2026 12:59 PM ",
+        "follow up 12/31/2026 12:59 PM ",
+    ),
 }
 
 
 class TodayView(QWidget):
-    """The day's worklist: six sections of referrals to work, each line opening its referral.
+    """The day's worklist: seven sections of referrals to work, each line opening its referral.
 
     Object names: ``todayView``; ``todayTitle`` (the date), ``todaySummary`` (how much there is, when it
     was read), ``todayRefresh`` (button); ``todayList`` (the tree); ``emptyState`` (property ``kind`` =

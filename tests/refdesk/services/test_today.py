@@ -24,11 +24,20 @@ from refdesk.domain.lifecycle import OPEN_STATES, CloseReason, State
 from refdesk.domain.models import Appointment, Partner, Referral, ReferralRecord, ServiceLine
 from refdesk.domain.next_action import REMIND_BEFORE, Action
 from refdesk.domain.times import as_utc
-from refdesk.domain.vocab import AppointmentStatus, AttemptMethod, AttemptOutcome, Channel, Urgency
-from refdesk.services import due, today
+from refdesk.domain.vocab import (
+    AppointmentStatus,
+    AttemptMethod,
+    AttemptOutcome,
+    Channel,
+    ContactMethod,
+    Urgency,
+)
+from refdesk.services import scheduling, today
 from refdesk.services.actor import Actor
 from refdesk.services.attempts import log_attempt
+from refdesk.services.catalog import NewServiceLine, create_service_line
 from refdesk.services.referrals import NewReferral, create_referral
+from refdesk.services.scheduling import AppointmentDraft
 from refdesk.services.today import SectionKey, Worklist
 from refdesk.services.workflow import acknowledge, close, move
 from refdesk.storage import Database
@@ -48,6 +57,13 @@ def keys(worklist: Worklist, section: SectionKey, names: dict[str, int]) -> list
 
 
 # --- a desk's morning, made through the real services ----------------------------------------------
+
+
+@pytest.fixture
+def service_line_id(db: Database, actor: Actor) -> int:
+    """A line that requires no records: each test below lists the missing records it is about itself
+    (a line's required records would put every referral in that section)."""
+    return create_service_line(db, actor, NewServiceLine(name="Physical therapy", max_attempts=3))
 
 
 @pytest.fixture
@@ -102,9 +118,11 @@ def test_each_referral_lands_in_its_sections_in_working_order(db: Database, desk
     assert keys(worklist, SectionKey.CALLBACKS, desk) == ["callback_late", "callback_today"]
     assert keys(worklist, SectionKey.ATTEMPT_LIMIT, desk) == ["limit"]
     assert keys(worklist, SectionKey.REMINDERS, desk) == []
+    assert keys(worklist, SectionKey.NO_SHOWS, desk) == []
     assert keys(worklist, SectionKey.MISSING_RECORDS, desk) == []
     assert worklist.counts() == {
-        "new": 2, "first_contact": 2, "callbacks": 2, "attempt_limit": 1, "reminders": 0, "missing_records": 0
+        "new": 2, "first_contact": 2, "callbacks": 2, "attempt_limit": 1, "reminders": 0, "no_shows": 0,
+        "missing_records": 0,
     }  # fmt: skip
     assert not worklist.empty
 
@@ -165,7 +183,7 @@ def test_closed_and_completed_referrals_never_appear(
     assert worklist.counts()["missing_records"] == 0 and worklist.counts()["reminders"] == 0
 
 
-# --- appointments and records (no booking or records service yet: rows written as they would be) ------
+# --- appointments (booked through the scheduling service) and records (rows written as they would be) --
 
 
 def _scheduled(
@@ -176,25 +194,26 @@ def _scheduled(
     *,
     appointment: datetime,
     booked: datetime | None = None,
-    status: AppointmentStatus = AppointmentStatus.BOOKED,
+    confirmed: datetime | None = None,
 ) -> int:
-    """Reached on Monday, then an appointment; ``booked`` sets when it was booked (the reminder rule
-    needs the booking to be more than a day ahead)."""
+    """Reached on Monday, then booked (Monday 9:30 unless ``booked`` says when) for ``appointment``, and
+    confirmed at ``confirmed`` when given. The gate is passed with a reason: the intake is not the point."""
     rid = create_referral(db, actor, _form(db, name, local(13, 8)))
     log_attempt(db, actor, rid, AttemptMethod.CALL, AttemptOutcome.REACHED, at=local(13, 9))
-    with db.transaction() as session:
-        session.add(
-            Appointment(referral_id=rid, starts_at=appointment, status=status, created_at=local(13, 9))
-        )
-    move(db, actor, rid, State.SCHEDULED)
-    if booked is not None:
-        with db.transaction() as session:
-            referral = session.get(Referral, rid)
-            assert referral is not None
-            referral.state_changed_at = booked
-            due.refresh(session, referral)
+    result = scheduling.book(
+        db, actor, rid, AppointmentDraft(appointment, provider="Dr Lee"), override_reason="test desk",
+        at=booked or local(13, 9, 30),
+    )  # fmt: skip
+    if confirmed is not None:
+        scheduling.confirm(db, actor, result.appointment_id, ContactMethod.PHONE, confirmed)
     desk[name] = rid
     return rid
+
+
+def _appointment_of(db: Database, rid: int) -> int:
+    """The id of the referral's only appointment."""
+    with db.session() as session:
+        return session.scalars(select(Appointment.id).where(Appointment.referral_id == rid)).one()
 
 
 def _form(db: Database, name: str, received: datetime) -> NewReferral:
@@ -218,32 +237,55 @@ def _records(db: Database, rid: int, *records: tuple[str, date | None, date | No
             )
 
 
-def test_appointments_tomorrow_need_a_reminder_until_it_is_logged(
+def test_unconfirmed_appointments_in_the_next_48_hours_need_a_reminder(
     db: Database, actor: Actor, desk: dict[str, int]
 ) -> None:
-    # booked on Monday for Thursday 11:00: the stored next action is the reminder, due Wednesday 11:00
-    rule = _scheduled(db, actor, desk, "remind_rule", appointment=local(16, 11), booked=local(13, 9))
-    with db.session() as session:
-        referral = session.get(Referral, rule)
-        assert referral is not None and referral.next_action is Action.REMIND
-    # booked less than a day ahead (the rule already says "record the visit"), and this afternoon's
-    _scheduled(db, actor, desk, "booked_late", appointment=local(16, 9), booked=local(15, 9, 30))
     _scheduled(db, actor, desk, "this_afternoon", appointment=local(15, 15))
-    # not on the list: confirmed, Friday, started this morning, closed with an appointment tomorrow
-    confirmed = AppointmentStatus.CONFIRMED
-    _scheduled(db, actor, desk, "confirmed", appointment=local(16, 10), booked=local(13, 9), status=confirmed)
-    _scheduled(db, actor, desk, "friday", appointment=local(17, 9), booked=local(13, 9))
+    thursday = _scheduled(db, actor, desk, "thursday", appointment=local(16, 11))
+    _scheduled(db, actor, desk, "friday_early", appointment=local(17, 9))  # 47 hours ahead
+    # not on the list: confirmed, beyond 48 hours, started this morning, closed, moved beyond 48 hours
+    _scheduled(db, actor, desk, "confirmed", appointment=local(16, 10), confirmed=local(14, 9))
+    _scheduled(db, actor, desk, "friday_late", appointment=local(17, 10, 30))
     _scheduled(db, actor, desk, "this_morning", appointment=local(15, 8))
     gone = _scheduled(db, actor, desk, "cancelled_referral", appointment=local(16, 13))
     close(db, actor, gone, CloseReason.REFERRER_CANCELLED)
+    moved = _scheduled(db, actor, desk, "moved", appointment=local(16, 14))
+    next_week = AppointmentDraft(local(20, 9), provider="Dr Lee")
+    scheduling.reschedule(db, actor, _appointment_of(db, moved), next_week, at=local(14, 10))
 
     worklist = today.worklist(db, now=NOW)
-    assert keys(worklist, SectionKey.REMINDERS, desk) == ["this_afternoon", "booked_late", "remind_rule"]
+    assert keys(worklist, SectionKey.REMINDERS, desk) == ["this_afternoon", "thursday", "friday_early"]
     reminders = worklist.section(SectionKey.REMINDERS)
-    assert reminders.moments[rule] == local(16, 11) and reminders.total == 3
-    # Friday's comes in on Thursday; by Thursday noon the Thursday appointments have started
-    thursday = today.worklist(db, now=local(16, 12))
-    assert keys(thursday, SectionKey.REMINDERS, desk) == ["friday"]
+    assert reminders.moments[thursday] == local(16, 11) and reminders.total == 3
+    # by Thursday noon the Thursday appointments have started and both Friday ones are within 48 hours
+    thursday_noon = today.worklist(db, now=local(16, 12))
+    assert keys(thursday_noon, SectionKey.REMINDERS, desk) == ["friday_early", "friday_late"]
+
+
+def test_no_shows_and_cancelled_appointments_are_followed_up(
+    db: Database, actor: Actor, desk: dict[str, int]
+) -> None:
+    missed = _scheduled(db, actor, desk, "missed", appointment=local(14, 10))
+    called_off = _scheduled(db, actor, desk, "called_off", appointment=local(16, 10))
+    _scheduled(db, actor, desk, "still_booked", appointment=local(17, 10))
+    for rid, record, at in (
+        (missed, scheduling.record_no_show, local(14, 12)),
+        (called_off, scheduling.cancel_appointment, local(15, 9)),
+    ):
+        record(db, actor, _appointment_of(db, rid), at=at)
+
+    worklist = today.worklist(db, now=NOW)
+    assert keys(worklist, SectionKey.NO_SHOWS, desk) == ["missed", "called_off"]  # the most late first
+    section = worklist.section(SectionKey.NO_SHOWS)
+    with db.session() as session:
+        due_at = {rid: session.get_one(Referral, rid).next_action_at for rid in (missed, called_off)}
+    assert section.moments == due_at
+    assert [row.state for row in section.rows] == [State.NO_SHOW, State.APPOINTMENT_CANCELLED]
+    # rebooking takes the referral off the list
+    scheduling.rebook(
+        db, actor, missed, AppointmentDraft(local(21, 9), provider="Dr Lee"), at=local(15, 9, 30)
+    )
+    assert keys(today.worklist(db, now=NOW), SectionKey.NO_SHOWS, desk) == ["called_off"]
 
 
 def test_open_referrals_blocked_on_records_oldest_request_first(
@@ -284,7 +326,7 @@ def test_counts_cover_every_match_but_stop_at_the_cap(
     db: Database, desk: dict[str, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     one_each = today.worklist(db, now=NOW, limit=1)
-    assert [len(s.rows) for s in one_each.sections] == [1, 1, 1, 1, 0, 0]
+    assert [len(s.rows) for s in one_each.sections] == [1, 1, 1, 1, 0, 0, 0]
     assert one_each.counts()["callbacks"] == 2
     monkeypatch.setattr(today, "COUNT_CAP", 1)
     capped = today.worklist(db, now=NOW)
@@ -388,7 +430,10 @@ def bulk_rows(
             status = AppointmentStatus.COMPLETED
             if state is State.SCHEDULED:
                 status = rng.choice([AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED])
-                row.update(next_action=Action.REMIND, next_action_at=starts - REMIND_BEFORE)
+                if status is AppointmentStatus.CONFIRMED:  # confirmed: no reminder, the visit is next
+                    row.update(next_action=Action.RECORD_VISIT, next_action_at=starts)
+                else:
+                    row.update(next_action=Action.REMIND, next_action_at=starts - REMIND_BEFORE)
             appointments.append(dict(referral_id=rid, starts_at=starts, status=status, created_at=received))
         elif state in (State.NO_SHOW, State.APPOINTMENT_CANCELLED):
             action = Action.FOLLOW_UP_NO_SHOW if state is State.NO_SHOW else Action.REBOOK
@@ -442,6 +487,8 @@ _MADE_FOR = {
     "first_contact": "ix_referral_first_contact_due",
     "callbacks": "ix_referral_open_action_due",
     "attempt_limit": "ix_referral_open_action_due",
+    "reminders": "ix_appointment_starts_at",
+    "no_shows": "ix_referral_open_action_due",
     "missing_records": "ix_referral_record_missing",
 }
 
@@ -473,7 +520,6 @@ def test_the_sections_agree_with_a_recount_over_every_row(many: Database) -> Non
         appointments = list(session.scalars(select(Appointment)))
         records = list(session.scalars(select(ReferralRecord)))
     open_ids = {r.id for r in referrals}
-    confirmed = {a.referral_id for a in appointments if a.status is AppointmentStatus.CONFIRMED}
 
     def before_end(moment: datetime | None) -> bool:
         return moment is not None and moment < day.end
@@ -494,19 +540,14 @@ def test_the_sections_agree_with_a_recount_over_every_row(many: Database) -> Non
             and before_end(r.next_action_at)
         )
 
-    def remind(r: Referral) -> bool:
-        due_at = r.next_action_at
-        window = due_at is not None and NOW - REMIND_BEFORE <= due_at < day.end
-        return r.next_action is Action.REMIND and window and r.id not in confirmed
-
-    reminders = {r.id: r.next_action_at + REMIND_BEFORE for r in referrals if r.next_action_at and remind(r)}
-    for a in appointments:
-        if (
-            a.status is AppointmentStatus.BOOKED
-            and a.referral_id in open_ids
-            and NOW <= a.starts_at < day.tomorrow_end
-        ):
-            reminders[a.referral_id] = min(a.starts_at, reminders.get(a.referral_id, a.starts_at))
+    reminders = {
+        a.referral_id: a.starts_at
+        for a in appointments
+        if a.status is AppointmentStatus.BOOKED
+        and a.referral_id in open_ids
+        and NOW <= a.starts_at < NOW + today.REMIND_WITHIN
+    }
+    follow_ups = (Action.FOLLOW_UP_NO_SHOW, Action.REBOOK)
     missing: dict[int, date] = {}
     for record in records:
         if record.received_on is None and record.referral_id in open_ids:
@@ -522,6 +563,9 @@ def test_the_sections_agree_with_a_recount_over_every_row(many: Database) -> Non
             {r.id: r.next_action_at for r in referrals if r.next_action is Action.CLOSE_UNREACHABLE}
         ),
         SectionKey.REMINDERS: lines(reminders),
+        SectionKey.NO_SHOWS: lines(
+            {r.id: r.next_action_at for r in referrals if r.next_action in follow_ups}
+        ),
         SectionKey.MISSING_RECORDS: lines(missing),
     }
     for key, ids in expected.items():

@@ -3,6 +3,7 @@ needs a coded reason, and reopening puts it back where its history says."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,7 +14,8 @@ from refdesk.domain.vocab import AttemptMethod, AttemptOutcome
 from refdesk.errors import NotFoundError, TransitionError, ValidationError
 from refdesk.services.actor import Actor
 from refdesk.services.attempts import log_attempt
-from refdesk.services.referrals import get_referral
+from refdesk.services.referrals import NewReferral, create_referral, get_referral
+from refdesk.services.scheduling import AppointmentDraft, book
 from refdesk.services.workflow import acknowledge, close, move, reopen
 from refdesk.storage import Database
 from tests.refdesk.services.helpers import audit_rows, count
@@ -93,11 +95,19 @@ def test_an_illegal_move_is_refused_with_the_reason_and_audited(
     assert not failure.success and "Reach the patient" in (failure.detail or {})["error"]
 
 
-def test_the_whole_funnel(db: Database, actor: Actor, referral_id: int) -> None:
-    log_attempt(db, actor, referral_id, CALL, AttemptOutcome.REACHED)
-    move(db, actor, referral_id, State.SCHEDULED, note="Tue 10:00 with Dr Adeyemi")
+def test_the_whole_funnel(db: Database, actor: Actor, new_referral: NewReferral) -> None:
+    """Scheduling needs a booking (``scheduling``); the other appointment moves are recorded on it."""
+    now = datetime.now(UTC)
+    referral_id = create_referral(db, actor, replace(new_referral, received_at=now - timedelta(days=10)))
+    log_attempt(db, actor, referral_id, CALL, AttemptOutcome.REACHED, at=now - timedelta(days=9))
+    visit = AppointmentDraft(now - timedelta(days=4), provider="Dr Adeyemi")
+    book(db, actor, referral_id, visit, override_reason="no intake in this test", at=now - timedelta(days=6))
     move(db, actor, referral_id, State.NO_SHOW)
-    move(db, actor, referral_id, State.SCHEDULED)
+    with pytest.raises(TransitionError, match="Book the appointment"):
+        move(db, actor, referral_id, State.SCHEDULED)
+    book(
+        db, actor, referral_id, replace(visit, starts_at=now - timedelta(days=1)), at=now - timedelta(days=3)
+    )
     move(db, actor, referral_id, State.COMPLETED)
     assert history(db, referral_id)[1:] == [
         (State.RECEIVED, State.REACHED),
@@ -160,9 +170,10 @@ def test_acknowledging_records_the_first_time_only(db: Database, actor: Actor, r
 
 def test_each_write_leaves_one_audit_row(db: Database, actor: Actor, referral_id: int) -> None:
     log_attempt(db, actor, referral_id, CALL, AttemptOutcome.REACHED)
-    move(db, actor, referral_id, State.SCHEDULED)
+    visit = AppointmentDraft(datetime.now(UTC) + timedelta(days=3), provider="Dr Adeyemi")
+    book(db, actor, referral_id, visit, override_reason="no intake in this test")
     close(db, actor, referral_id, CloseReason.SEEN_ELSEWHERE)
-    assert [len(audit_rows(db, a)) for a in ("attempt.create", "referral.move", "referral.close")] == [
+    assert [len(audit_rows(db, a)) for a in ("attempt.create", "appointment.book", "referral.close")] == [
         1,
         1,
         1,

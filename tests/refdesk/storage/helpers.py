@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import Connection, exc
+from sqlalchemy import Connection, exc, select
 
-from refdesk.domain.lifecycle import CloseReason, State
+from refdesk.domain.lifecycle import CloseReason
 from refdesk.domain.models import (
     Appointment,
     ChecklistAnswer,
@@ -44,7 +44,8 @@ from refdesk.services.actor import Actor, ensure_staff
 from refdesk.services.attempts import log_attempt
 from refdesk.services.catalog import NewPartner, NewServiceLine, create_partner, create_service_line
 from refdesk.services.referrals import NewReferral, create_referral, update_referral
-from refdesk.services.workflow import close, move, reopen
+from refdesk.services.scheduling import AppointmentDraft, book
+from refdesk.services.workflow import close, reopen
 from refdesk.storage import Database
 
 HERE = Path(__file__).resolve().parent
@@ -109,7 +110,8 @@ def populate(db: Database, *, referrals: int = 16) -> Seed:
             log_attempt(db, actor, rid, AttemptMethod.CALL, AttemptOutcome.NO_ANSWER, note="rang out")
         if kind == 2:
             log_attempt(db, actor, rid, AttemptMethod.CALL, AttemptOutcome.REACHED)
-            move(db, actor, rid, State.SCHEDULED, note="booked")
+            visit = AppointmentDraft(datetime.now(UTC) + timedelta(days=3), provider="Dr Lee", note="booked")
+            book(db, actor, rid, visit, override_reason="seed data: intake not asked")
         if kind in (3, 4):
             close(db, actor, rid, CloseReason.NO_RESPONSE)
         if kind == 4:
@@ -130,8 +132,14 @@ def populate(db: Database, *, referrals: int = 16) -> Seed:
                 sha256="0" * 64,
             )
         )
-        script = IntakeScript(service_line_id=seeded.service_line_id, created_by=admin.staff_id)
-        script.items.append(IntakeItem(key="falls", position=1, prompt="Any falls?", kind=ItemKind.YES_NO, required=True))
+        # the line starts with the shipped script (version 1): this is an edited version of it
+        for shipped in session.scalars(
+            select(IntakeScript).where(IntakeScript.service_line_id == seeded.service_line_id)
+        ):
+            shipped.current = False
+        script = IntakeScript(service_line_id=seeded.service_line_id, version=2, created_by=admin.staff_id)
+        falls = IntakeItem(key="falls", position=1, prompt="Any falls?", kind=ItemKind.YES_NO, required=True)
+        script.items.append(falls)
         session.add(script)
         session.flush()
         for rid in ids[:4]:
