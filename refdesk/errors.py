@@ -33,3 +33,8 @@ class NotFoundError(RefDeskError):
 
 class StorageError(RefDeskError):
     """The database or its folder cannot be used: unwritable, damaged, full, or from a newer RefDesk."""
+
+
+class OperationCancelled(RefDeskError):
+    """Long work (an export, an import, a batch of letters) stopped because the user pressed Cancel;
+    whatever it was writing is left unwritten (no partial file, no half-saved rows)."""
