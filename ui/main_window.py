@@ -29,6 +29,8 @@ from refdesk.services import queue, settings
 from refdesk.services.actor import Actor
 from refdesk.storage import Database
 from ui.detail.keys import shortcut_help
+from ui.dialogs.intake_scripts import IntakeScriptsDialog
+from ui.dialogs.letterhead import LetterheadDialog
 from ui.dialogs.new_referral import NewReferralDialog
 from ui.queue.view import QueueView
 from ui.referral_detail import ReferralDetail
@@ -125,6 +127,13 @@ class MainWindow(QMainWindow):
         view.addAction(self._action("find", self.find))
         view.addAction(self._action("clear_filters", self.queue.clear_filters))
         view.addAction(self._action("refresh", self.refresh_all))
+        settings_menu = menus.addMenu("S&ettings")  # Alt+S belongs to the detail (Scheduled)
+        letterhead = QAction("Clinic &letterhead…", self, objectName="settingsLetterhead")
+        letterhead.triggered.connect(self.edit_letterhead)
+        settings_menu.addAction(letterhead)
+        scripts = QAction("&Intake scripts…", self, objectName="settingsIntakeScripts")
+        scripts.triggered.connect(self.edit_intake_scripts)
+        settings_menu.addAction(scripts)
         help_menu = menus.addMenu("&Help")
         help_menu.addAction(self._action("shortcuts", self.show_shortcuts))
         about = QAction(f"&About {APP_NAME}", self)
@@ -152,6 +161,20 @@ class MainWindow(QMainWindow):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.referral_created.connect(self._referral_created)
         dialog.open_referral.connect(self.open_referral)
+        dialog.open()
+
+    def edit_letterhead(self) -> None:
+        """Settings → Clinic letterhead: what every letter and report is printed on."""
+        dialog = LetterheadDialog(self._db, self._actor, self._runner, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.finished.connect(lambda _result: self._update_title())  # the clinic name is in the title
+        dialog.open()
+
+    def edit_intake_scripts(self) -> None:
+        """Settings → Intake scripts; an open referral's checklist follows the saved version."""
+        dialog = IntakeScriptsDialog(self._db, self._actor, self._runner, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.finished.connect(lambda _result: self.detail.refresh())
         dialog.open()
 
     def open_referral(self, referral_id: int) -> None:

@@ -30,8 +30,8 @@ from typing import Any, TypeVar
 
 import shiboken6
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QResizeEvent
-from PySide6.QtWidgets import QApplication, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtGui import QKeySequence, QResizeEvent, QShortcut
+from PySide6.QtWidgets import QApplication, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from refdesk.domain import lifecycle
 from refdesk.domain.lifecycle import CloseReason, State
@@ -48,9 +48,12 @@ from refdesk.services.timeline import EntryKind, TimelineEntry, referral_timelin
 from refdesk.storage import Database
 from ui.detail.appointment import AppointmentPane
 from ui.detail.bars import MessageBar, PromptBar, plain_label, scrolling, set_style_property
+from ui.detail.checklist import ChecklistPane
 from ui.detail.contact_log import ContactLog
 from ui.detail.header import DetailHeader
 from ui.detail.history import HistoryView
+from ui.detail.keys import SIDE_TABS
+from ui.detail.records import RecordsPane
 from ui.detail.state_actions import StateActions
 from ui.dialogs.close_referral import CloseReferralDialog
 from ui.errors import user_message
@@ -62,6 +65,9 @@ T = TypeVar("T")
 PROMPT_UNABLE_TO_REACH = "unable_to_reach"
 PROMPT_CONFIRM_COMPLETED = "confirm_completed"
 
+
+#: The side tabs, in order, and the keys that bring each forward.
+SIDE_TAB_DETAILS, SIDE_TAB_CHECKLIST, SIDE_TAB_RECORDS = range(3)
 
 #: Below this width (in average characters) the work and fields panes stack instead of sitting side by side.
 WIDE_ENOUGH_EM = 120
@@ -164,8 +170,24 @@ class ReferralDetail(QWidget):
         self.work_pane = scrolling(work, "workPane")
         self.work_pane.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.splitter.addWidget(self.work_pane)
+        # The referral's fields, its intake checklist and its required records: one tab each, so the
+        # side beside the work stays readable on a 1280-pixel screen (F6, F7, F8 reach them).
         self.fields_pane = scrolling(QWidget(), "fieldsPane")
-        self.splitter.addWidget(self.fields_pane)
+        self.checklist = ChecklistPane(self._db, self._actor, self._runner)
+        self.records = RecordsPane(self._db, self._actor, self._runner)
+        self.side_tabs = QTabWidget(objectName="detailTabs")
+        self.side_tabs.setDocumentMode(True)
+        panes = (self.fields_pane, self.checklist, self.records)
+        for pane, (_key, title) in zip(panes, SIDE_TABS, strict=True):
+            self.side_tabs.addTab(pane, title)
+        for index, pane in ((SIDE_TAB_CHECKLIST, self.checklist), (SIDE_TAB_RECORDS, self.records)):
+            pane.summary_changed.connect(lambda text, i=index: self.side_tabs.setTabText(i, text))
+            pane.changed.connect(self._side_pane_changed)
+        for index, (key, _title) in enumerate(SIDE_TABS):
+            shortcut = QShortcut(QKeySequence(key), self)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(lambda i=index: self.show_side_tab(i))
+        self.splitter.addWidget(self.side_tabs)
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setStretchFactor(1, 1)
 
@@ -210,14 +232,33 @@ class ReferralDetail(QWidget):
             self._limit_dismissed_at = None
             self._offer_limit = False
             self.contact.note.clear()
+            self.checklist.flush()  # an answer still being typed belongs to the referral it was typed in
         self._referral_id = referral_id
         self._form_stale = True
         self._fetch()
+        self.checklist.load(referral_id)
+        self.records.load(referral_id)
 
     def refresh(self) -> None:
         """Re-read the referral shown (header, buttons, log, history), keeping what is typed in the form."""
         if self._referral_id is not None:
             self._fetch()
+            self.checklist.load(self._referral_id)
+            self.records.load(self._referral_id)
+
+    def show_side_tab(self, index: int) -> None:
+        """Bring Details, Intake or Records forward and put the keyboard in it (F6, F7, F8)."""
+        self.side_tabs.setCurrentIndex(index)
+        page = self.side_tabs.currentWidget()
+        page.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        page.focusNextChild()
+
+    def _side_pane_changed(self, referral_id: int) -> None:
+        """An answer or a record was saved: the header's next action and the scheduling gate may have
+        changed with it, and the queue repaints the row."""
+        if referral_id == self._referral_id:
+            self._fetch()
+        self.changed.emit(referral_id)
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
         """Side by side when there is room for both panes, stacked when the panel is narrow (beside the

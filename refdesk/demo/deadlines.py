@@ -164,6 +164,8 @@ def next_step(
     state_changed_at: int,
     ack_due_at: int,
     first_contact_due_at: int,
+    appointment_booked_at: int = 0,
+    appointment_confirmed: bool = False,
 ) -> tuple[str, int]:
     """``next_action()`` on epoch seconds (0 = none): (action value, due) or ('', 0) when finished."""
     changed = state_changed_at or last_attempt_at or received_at
@@ -184,7 +186,7 @@ def next_step(
         return _BOOK, hours.add(changed, BOOK_WITHIN_HOURS)
     if state == _SCHEDULED and appointment_at:
         reminder = appointment_at - _REMIND_BEFORE
-        if changed < reminder:
+        if not appointment_confirmed and (appointment_booked_at or changed) < reminder:
             return _REMIND, reminder
         return _RECORD, appointment_at
     if state == _SCHEDULED:

@@ -246,6 +246,8 @@ class _ChunkMaker:
             outcome.state_changed_at,
             ack_due,
             first_contact_due,
+            outcome.appointment_booked_at,
+            outcome.appointment_confirmed,
         )
         text = clock.text
         self.batch.referrals.append(

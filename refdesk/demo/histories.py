@@ -46,6 +46,9 @@ class Outcome:
     #: When the last status event happened, and the booked (or confirmed) visit the referral waits for.
     state_changed_at: int
     appointment_at: int
+    #: When that visit was booked, and whether the patient confirmed it (then no reminder is due).
+    appointment_booked_at: int = 0
+    appointment_confirmed: bool = False
 
 
 class _Stop(Exception):
@@ -533,7 +536,8 @@ class HistoryMaker:
             aid += 1
         self.next_attempt = aid
         updated = self.last
-        appointment_at = 0
+        appointment_at = booked_at = 0
+        confirmed = False
         for appointment in self.booked:
             self.appointments.append(
                 (
@@ -552,7 +556,8 @@ class HistoryMaker:
             )
             updated = max(updated, appointment.created, appointment.confirmed)
             if appointment.status in (odds.A_BOOKED, odds.A_CONFIRMED):
-                appointment_at = appointment.starts
+                appointment_at, booked_at = appointment.starts, appointment.created
+                confirmed = appointment.status == odds.A_CONFIRMED
         if self.reach_time and self.state in odds.INTAKE_STATES:
             self._answers(line)
         last_attempt: int = self.tried[-1][0] if self.tried else 0
@@ -568,6 +573,8 @@ class HistoryMaker:
             max(updated, self.ack),
             self.changed,
             appointment_at,
+            booked_at,
+            confirmed,
         )
 
     def _answers(self, line: LinePlan) -> None:

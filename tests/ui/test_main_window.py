@@ -19,6 +19,7 @@ from refdesk.services.referrals import NewReferral, create_referral, get_referra
 from refdesk.services.timeline import referral_timeline
 from refdesk.storage import Database
 from tests.ui.keyboard import fill, minimal, press, type_text
+from ui.detail.keys import shortcut_help
 from ui.dialogs.book_appointment import BookAppointmentDialog
 from ui.dialogs.close_referral import CloseReferralDialog
 from ui.dialogs.new_referral import NewReferralDialog
@@ -231,3 +232,15 @@ def test_the_shortcuts_help_lists_the_window_and_the_detail_keys(qtbot: QtBot) -
     assert ("New referral…", "Ctrl+N") in rows and ("Search the queue", "Ctrl+F") in rows
     assert any(keys == "Alt+1" and "no answer" in text for text, keys in rows)
     assert any(keys == "Alt+W" and "Seen elsewhere" in text for text, keys in rows)
+
+
+def test_no_menu_takes_an_alt_key_the_referral_detail_uses(window: MainWindow) -> None:
+    """A menu's Alt+letter wins over the detail's buttons: "&Settings" once swallowed Alt+S (Book)."""
+    detail_keys = {keys.removeprefix("Alt+") for keys, _text in shortcut_help() if keys.startswith("Alt+")}
+    menu_keys = {
+        action.text()[action.text().index("&") + 1].upper()
+        for action in window.menuBar().actions()
+        if "&" in action.text()
+    }
+    assert len(menu_keys) == len(window.menuBar().actions())
+    assert not menu_keys & detail_keys, f"menus take {sorted(menu_keys & detail_keys)}"

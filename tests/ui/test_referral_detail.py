@@ -547,3 +547,28 @@ def test_the_view_works_with_the_background_runner(
     assert texts(view, "attemptText") == ["Call: Reached"]
     assert view.property("busy") is False
     assert get_referral(db, referral_id).patient_dob == date(1958, 4, 2)
+
+
+def test_f7_and_f8_bring_the_intake_checklist_and_the_records_forward_with_their_progress(
+    qtbot: QtBot, detail: ReferralDetail
+) -> None:
+    tabs = detail.side_tabs
+    qtbot.waitUntil(lambda: tabs.tabText(1) == "Intake (0 of 7)" and tabs.tabText(2) == "Records (1 missing)")
+
+    press(qtbot, Qt.Key.Key_F7)
+    assert tabs.currentWidget() is detail.checklist
+    assert detail.checklist.isAncestorOf(QApplication.focusWidget())
+
+    # Answering the first item ("reason confirmed": Yes) from the keyboard counts at once in the tab title,
+    # and the view says the referral changed (the queue repaints its row).
+    editor = detail.checklist.editor("reason_confirmed")
+    editor.setFocus()
+    with qtbot.waitSignal(detail.changed):
+        press(qtbot, Qt.Key.Key_Space)
+        press(qtbot, Qt.Key.Key_Tab)
+    qtbot.waitUntil(lambda: tabs.tabText(1) == "Intake (1 of 7)")
+
+    press(qtbot, Qt.Key.Key_F8)
+    assert tabs.currentWidget() is detail.records
+    press(qtbot, Qt.Key.Key_F6)
+    assert tabs.currentIndex() == 0 and detail.fields_pane.isAncestorOf(QApplication.focusWidget())

@@ -28,6 +28,14 @@ _WHILE_SCHEDULED: dict[str, str] = {
 }
 
 
+#: The referral detail's side tabs, in order: the key that brings each forward, and what it shows.
+SIDE_TABS: tuple[tuple[str, str], ...] = (
+    ("F6", "Details"),
+    ("F7", "Intake"),
+    ("F8", "Records"),
+)
+
+
 def shortcut_help() -> tuple[tuple[str, str], ...]:
     """(keys, what they do) for every key the detail view binds, built from the same tables that bind
     them, for the main window's Help → Keyboard shortcuts (``ui.shortcuts.DETAIL_SHORTCUTS``)."""
@@ -46,5 +54,6 @@ def shortcut_help() -> tuple[tuple[str, str], ...]:
         if key not in MNEMONICS.values():
             rows.append((f"Alt+{key}", text[0].upper() + text[1:]))
     rows.append((f"Alt+{REOPEN_KEY}", "Reopen a closed referral"))
+    rows += [(key, f"Show the {title.lower()} tab") for key, title in SIDE_TABS]
     rows.append(("Alt+Y", "Yes to the offer in the prompt bar (close as unable to reach, confirm a visit)"))
     return tuple(rows)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -101,11 +102,11 @@ def test_a_naive_now_is_refused(db: Database) -> None:
 def test_deadlines_and_next_actions_are_those_the_services_would_store(demo: Database) -> None:
     with demo.session() as session:
         lines = {line.id: targets_of(line) for line in session.scalars(select(ServiceLine))}
-        booked: dict[int, datetime] = {}
+        booked: dict[int, Appointment] = {}
         active = (AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED)
         for appointment in session.scalars(select(Appointment).order_by(Appointment.id)):
             if appointment.status in active:
-                booked[appointment.referral_id] = appointment.starts_at
+                booked[appointment.referral_id] = appointment
         referrals = list(session.scalars(select(Referral)))
     for referral in referrals:
         targets = lines[referral.service_line_id]
@@ -122,12 +123,23 @@ def test_deadlines_and_next_actions_are_those_the_services_would_store(demo: Dat
             last_attempt_at=referral.last_attempt_at,
             attempt_count=referral.attempt_count,
             callback_due_at=referral.callback_due_at,
-            appointment_at=booked.get(referral.id),
             state_changed_at=referral.state_changed_at,
+            **_appointment_facts(booked.get(referral.id)),
         )
         expected = next_action(facts, targets, Deadlines(due.ack_due_at, due.first_contact_due_at))
         got = (referral.next_action, referral.next_action_at)
         assert got == ((expected.action, expected.due_at) if expected else (None, None)), referral.id
+
+
+def _appointment_facts(appointment: Appointment | None) -> dict[str, Any]:
+    """What ``refdesk.services.due`` tells ``next_action`` about the visit the referral waits for."""
+    if appointment is None:
+        return {}
+    return {
+        "appointment_at": appointment.starts_at,
+        "appointment_booked_at": appointment.created_at,
+        "appointment_confirmed": appointment.status is AppointmentStatus.CONFIRMED,
+    }
 
 
 def test_build_time_is_recorded_in_utc(db: Database) -> None:
