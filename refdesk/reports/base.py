@@ -213,7 +213,7 @@ class _Pages:
     def __init__(self, info: DocumentInfo, family: FontFamily) -> None:
         self.info = info
         self.family = family
-        self.logo = load_logo(info.letterhead.logo_path)
+        self.logo = load_logo(info.letterhead.logo)
         width, height = info.page_size.points
         self.width, self.height = (height, width) if info.landscape else (width, height)
         self.margins = _LETTER_MARGINS if info.layout is Layout.LETTER else _REPORT_MARGINS

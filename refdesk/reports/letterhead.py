@@ -1,16 +1,16 @@
 """The clinic's letterhead: what it says (from Settings) and how it is drawn at the top of a letter.
 
 It is drawn straight on the canvas (not as paragraphs), so none of its text is ever read as markup, and
-its height is known before the page's frame is laid out. A logo that is missing, moved or not an image
-is left out with a log line: the letter still prints, and the person at the desk is not blocked by a
-file someone renamed.
+its height is known before the page's frame is laid out. The logo is the image's bytes as Settings holds
+them (not a path to a file that can be moved); stored bytes that cannot be decoded are left out with a
+log line: the letter still prints, and the person at the desk is not blocked by a damaged image.
 """
 
 from __future__ import annotations
 
+import io
 import logging
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Any
 
 from reportlab.lib.colors import Color, HexColor
@@ -44,7 +44,8 @@ class Letterhead:
     address_lines: tuple[str, ...] = ()
     phone: str | None = None
     fax: str | None = None
-    logo_path: Path | None = None
+    #: The logo image's bytes (PNG, JPEG or GIF), as stored in Settings; None: no logo.
+    logo: bytes | None = field(default=None, repr=False)
 
     def contact_line(self) -> str:
         """``Phone (555) 201-0000 · Fax (555) 201-0001``; empty when neither is set."""
@@ -59,19 +60,21 @@ class Letterhead:
         return lines
 
 
-def load_logo(path: Path | None) -> Any | None:
-    """The logo as a ReportLab image, or None when there is none or it cannot be read.
+def load_logo(data: bytes | None) -> Any | None:
+    """The logo as a ReportLab image, or None when there is none or it cannot be decoded.
 
-    Any failure is caught, not only OSError: image decoders raise what they like on a damaged file, and a
-    letter must never fail because of its decoration. The log names no path (it may hold a user name).
+    The image is decoded here, in full, so a damaged one fails now and is left out, rather than failing
+    the letter when the page is drawn. Any failure is caught: image decoders raise what they like on
+    damaged data, and a letter must never fail because of its decoration.
     """
-    if path is None:
+    if not data:
         return None
     try:
-        image = ImageReader(str(path))
+        image = ImageReader(io.BytesIO(data))
         width, height = image.getSize()
         if width <= 0 or height <= 0:
             raise ValueError("empty image")
+        image.getRGBData()
     except Exception as error:  # noqa: BLE001 - see the docstring
         log.warning("letterhead logo skipped: %s", type(error).__name__)
         return None

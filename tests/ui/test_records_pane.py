@@ -226,7 +226,23 @@ def test_the_letterhead_dialog_saves_each_field_as_it_is_left(
 
     logo = tmp_path / "logo.png"
     Image.new("RGB", (200, 100), (31, 78, 95)).save(logo)
-    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *_args: (str(logo), "")))
+    chosen = [logo]
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *_args: (str(chosen[-1]), "")))
     page.findChild(QPushButton, "letterheadChooseLogo").click()
-    assert settings.letterhead(db).logo_path == logo
-    assert not page.preview.pixmap().isNull()
+    assert settings.letterhead(db).logo == logo.read_bytes()
+    assert page.logo.text() == "logo.png" and not page.preview.pixmap().isNull()
+
+    logo.unlink()  # the image is in the database now: the page still shows it after a reload
+    page.reload()
+    assert page.logo.text() == "logo.png" and not page.preview.pixmap().isNull()
+
+    fake = tmp_path / "notes.png"
+    fake.write_text("Meeting notes, renamed")
+    chosen.append(fake)
+    page.findChild(QPushButton, "letterheadChooseLogo").click()
+    assert "not a PNG, JPEG or GIF image" in page.error_text(settings.CLINIC_LOGO)
+    assert settings.letterhead(db).logo is not None and page.logo.text() == "logo.png"  # nothing saved
+
+    page.findChild(QPushButton, "letterheadRemoveLogo").click()
+    assert settings.letterhead(db).logo is None and page.error_text(settings.CLINIC_LOGO) == ""
+    assert page.logo.text() == "" and page.preview.pixmap().isNull()

@@ -1,14 +1,16 @@
 """Settings → Letterhead: what the clinic prints at the top of its letters (name, address, phone, fax,
 logo). Each field is saved when the user leaves it, like every other form in RefDesk; a value the
-settings service refuses is shown under its field and not saved.
+settings service refuses is shown under its field and not saved. The logo is read from the chosen file
+once and kept in the database, so moving or deleting the file later changes nothing.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QImageReader, QPixmap
+from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -37,7 +39,7 @@ LOGO_PREVIEW = QSize(160, 80)
 
 class LetterheadPage(QWidget):
     """The letterhead fields. Object names: ``letterheadName``, ``letterheadAddress``,
-    ``letterheadPhone``, ``letterheadFax``, ``letterheadLogo`` (the path, read-only) with
+    ``letterheadPhone``, ``letterheadFax``, ``letterheadLogo`` (the chosen file's name, read-only) with
     ``letterheadChooseLogo`` and ``letterheadRemoveLogo``, ``letterheadLogoPreview``; each field's
     error label is ``fieldError`` (property ``key`` = the setting key). A failed read shows
     ``letterheadError`` with ``letterheadRetry``.
@@ -55,6 +57,8 @@ class LetterheadPage(QWidget):
         self._db, self._actor, self._runner = db, actor, runner
         self.setObjectName("letterheadPage")
         self._shown: dict[str, str] = {}
+        self._logo: settings.StoredLogo | None = None
+        self._logo_folder = ""
         self._errors: dict[str, QLabel] = {}
 
         self.name = named(QLineEdit(maxLength=120), "letterheadName")
@@ -67,7 +71,7 @@ class LetterheadPage(QWidget):
         choose = named(QPushButton("Choose…"), "letterheadChooseLogo")
         choose.clicked.connect(self.choose_logo)
         remove = named(QPushButton("Remove"), "letterheadRemoveLogo")
-        remove.clicked.connect(lambda: self._save(settings.CLINIC_LOGO, ""))
+        remove.clicked.connect(self.remove_logo)
         self.preview = named(QLabel(), "letterheadLogoPreview")
         self.preview.setFixedSize(LOGO_PREVIEW)
         self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -125,22 +129,24 @@ class LetterheadPage(QWidget):
     def reload(self) -> None:
         db = self._db
 
-        def read(_context: TaskContext) -> dict[str, str]:
+        def read(_context: TaskContext) -> tuple[dict[str, str], settings.StoredLogo | None]:
             head = settings.letterhead(db)
-            return {
+            values = {
                 settings.CLINIC_NAME: head.clinic_name,
                 settings.CLINIC_ADDRESS: "\n".join(head.address_lines),
                 settings.CLINIC_PHONE: head.phone or "",
                 settings.CLINIC_FAX: head.fax or "",
-                settings.CLINIC_LOGO: str(head.logo_path) if head.logo_path else "",
             }
+            return values, settings.stored_logo(db)
 
         self._runner.submit(read, on_done=self._show_all, on_error=self._read_failed, owner=self)
 
-    def _show_all(self, values: dict[str, str]) -> None:
+    def _show_all(self, stored: tuple[dict[str, str], settings.StoredLogo | None]) -> None:
+        values, logo = stored
         self.bar.hide()
         for key, value in values.items():
             self._show(key, value)
+        self._show_logo(logo)
         self.loaded.emit()
 
     def _read_failed(self, error: BaseException) -> None:
@@ -157,32 +163,56 @@ class LetterheadPage(QWidget):
             self.phone.setText(value)
         elif key == settings.CLINIC_FAX:
             self.fax.setText(value)
-        elif key == settings.CLINIC_LOGO:
-            self.logo.setText(value)
-            self._preview(value)
 
-    def _preview(self, path: str) -> None:
-        image = QImageReader(path).read() if path else None
-        if image is None or image.isNull():
+    def _show_logo(self, logo: settings.StoredLogo | None) -> None:
+        """Show the stored logo: its file's name, and the image itself (not the file, which may be gone)."""
+        self._logo = logo
+        self.logo.setText(logo.file_name if logo else "")
+        pixmap = QPixmap()
+        if logo is None:
+            self.preview.setPixmap(pixmap)
+            self.preview.setText("")
+        elif not pixmap.loadFromData(logo.data):
             self.preview.setPixmap(QPixmap())
-            self.preview.setText("Logo file not found" if path else "")
-            return
-        pixmap = QPixmap.fromImage(image).scaled(
-            LOGO_PREVIEW, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
-        )
-        self.preview.setText("")
-        self.preview.setPixmap(pixmap)
+            self.preview.setText("The logo cannot be shown here")
+        else:
+            self.preview.setText("")
+            self.preview.setPixmap(
+                pixmap.scaled(
+                    LOGO_PREVIEW,
+                    Qt.AspectRatioMode.KeepAspectRatio,
+                    Qt.TransformationMode.SmoothTransformation,
+                )
+            )
 
     # -- saving --------------------------------------------------------------------------------------
 
     def choose_logo(self) -> None:
-        current = self.logo.text()
-        start = str(Path(current).parent) if current else ""
+        """Pick a logo file; the settings service reads and checks it, and keeps the image itself."""
         chosen, _filter = QFileDialog.getOpenFileName(
-            self, "Choose the clinic's logo", start, "Images (*.png *.jpg *.jpeg *.gif)"
+            self, "Choose the clinic's logo", self._logo_folder, "Images (*.png *.jpg *.jpeg *.gif)"
         )
         if chosen:
-            self._save(settings.CLINIC_LOGO, chosen)
+            self._logo_folder = str(Path(chosen).parent)
+            self._save_logo(chosen)
+
+    def remove_logo(self) -> None:
+        if self._logo is None and not self._errors[settings.CLINIC_LOGO].text():
+            return
+        self._save_logo(None)
+
+    def _save_logo(self, path: str | None) -> None:
+        db, actor = self._db, self._actor
+
+        def save(_context: TaskContext) -> settings.StoredLogo | None:
+            return settings.save_logo(db, actor, path)
+
+        def done(stored: settings.StoredLogo | None) -> None:
+            self._set_error(settings.CLINIC_LOGO, "")
+            self._show_logo(stored)
+            self.saved.emit(settings.CLINIC_LOGO)
+
+        self._runner.submit(save, on_done=done, on_error=self._failed(settings.CLINIC_LOGO), owner=self)
 
     def _save(self, key: str, value: str) -> None:
         if value == self._shown.get(key, None) and not self._errors[key].text():
@@ -197,13 +227,16 @@ class LetterheadPage(QWidget):
             self._show(key, stored or "")
             self.saved.emit(key)
 
+        self._runner.submit(save, on_done=done, on_error=self._failed(key), owner=self)
+
+    def _failed(self, key: str) -> Callable[[BaseException], None]:
         def failed(error: BaseException) -> None:
             if isinstance(error, ValidationError):
                 self._set_error(key, error.errors.get(key, str(error)))
             else:
                 self._set_error(key, user_message(error))
 
-        self._runner.submit(save, on_done=done, on_error=failed, owner=self)
+        return failed
 
     def _set_error(self, key: str, text: str) -> None:
         label = self._errors[key]

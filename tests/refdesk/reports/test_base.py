@@ -3,6 +3,7 @@ print as typed, the letterhead and footer are on the page, and an export is writ
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 from datetime import UTC, datetime
@@ -12,10 +13,15 @@ import pytest
 from pypdf import PdfReader
 from reportlab.platypus import PageBreak
 
+from refdesk.errors import ValidationError
 from refdesk.reports import atomic
 from refdesk.reports.atomic import ExportError, write_atomic
 from refdesk.reports.base import DocumentInfo, Layout, PageSize, markup, para, render, styles
 from refdesk.reports.letterhead import Letterhead
+from refdesk.services import settings
+from refdesk.services.actor import Actor
+from refdesk.storage import Database
+from tests.refdesk.services.helpers import audit_rows
 
 GENERATED = datetime(2024, 5, 15, 14, 30, tzinfo=UTC)
 NAMES = ["Zoë Nguyễn", "Łukasz Wiśniewski", "Øyvind Ærø", "José Núñez", "Ольга Петрова", "Αθηνά Παππά"]
@@ -106,21 +112,90 @@ def _images(pdf: bytes) -> int:
     return len(resources.get("/XObject", {}))
 
 
-def test_the_logo_is_drawn_and_a_missing_or_broken_one_is_left_out(tmp_path: Path) -> None:
+def _png(width: int = 120, height: int = 60, *, kind: str = "PNG") -> bytes:
     from PIL import Image
 
-    logo = tmp_path / "logo.png"
-    Image.new("RGB", (120, 60), (31, 78, 95)).save(logo)
-    broken = tmp_path / "broken.png"
-    broken.write_text("not an image")
-    body = styles().body
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (31, 78, 95)).save(out, kind)
+    return out.getvalue()
 
-    with_logo = render(info(letterhead=Letterhead("Riverside Clinic", logo_path=logo)), [para("x", body)])
+
+def test_the_logo_is_drawn_and_a_damaged_one_is_left_out() -> None:
+    body = styles().body
+    logo = _png()
+
+    with_logo = render(info(letterhead=Letterhead("Riverside Clinic", logo=logo)), [para("x", body)])
     assert _images(with_logo) == 1
-    for path in (broken, tmp_path / "gone.png"):
-        pdf = render(info(letterhead=Letterhead("Riverside Clinic", logo_path=path)), [para("x", body)])
+    for damaged in (b"not an image", logo[: len(logo) // 2], b""):
+        pdf = render(info(letterhead=Letterhead("Riverside Clinic", logo=damaged)), [para("x", body)])
         assert _images(pdf) == 0
         assert pages_text(pdf)[0].startswith("Riverside Clinic")
+    assert "logo" not in repr(Letterhead("Riverside Clinic", logo=logo))  # no image bytes in a log line
+
+
+def test_the_logo_is_kept_in_the_database_and_prints_after_its_file_is_deleted(
+    db: Database, actor: Actor, tmp_path: Path
+) -> None:
+    file = tmp_path / "Clinic Logo.png"
+    file.write_bytes(_png())
+    settings.save_letterhead_field(db, actor, settings.CLINIC_NAME, "Riverside Clinic")
+    stored = settings.save_logo(db, actor, file)
+    file.unlink()
+
+    assert stored is not None and (stored.file_name, stored.media_type) == ("Clinic Logo.png", "image/png")
+    assert settings.stored_logo(db) == stored
+    pdf = render(info(letterhead=settings.letterhead(db)), [para("x", styles().body)])
+    assert _images(pdf) == 1
+    detail = audit_rows(db, "setting.update")[-1].detail
+    assert detail is not None and detail["new"]["file_name"] == "Clinic Logo.png"
+    assert stored.to_json()["data"] not in str(detail)  # the audit trail names the image, not its bytes
+
+    settings.save_logo(db, actor, None)
+    assert settings.letterhead(db).logo is None and settings.stored_logo(db) is None
+
+
+def test_a_damaged_stored_logo_is_left_off_the_letter(db: Database, actor: Actor) -> None:
+    settings.put(db, actor, settings.CLINIC_NAME, "Riverside Clinic")
+    for value in ({"file_name": "a.png", "media_type": "image/png", "data": "***"}, "old/path.png"):
+        settings.put(db, actor, settings.CLINIC_LOGO, value)
+        assert settings.letterhead(db).logo is None
+    bad = {"file_name": "a.png", "media_type": "image/png", "data": base64.b64encode(b"garbage").decode()}
+    settings.put(db, actor, settings.CLINIC_LOGO, bad)
+    pdf = render(info(letterhead=settings.letterhead(db)), [para("x", styles().body)])
+    assert _images(pdf) == 0 and pages_text(pdf)[0].startswith("Riverside Clinic")
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"Meeting notes, renamed", "not a PNG, JPEG or GIF image"),
+        (b"", "not a PNG, JPEG or GIF image"),
+        (b"\x89PNG\r\n\x1a\n" + b"\0" * 64, "damaged"),
+        (b"GIF89a" + b"\xff" * (settings.MAX_LOGO_BYTES + 1), "too large (at most 1 MB)"),
+        (None, "cannot be found"),
+    ],
+)
+def test_a_logo_file_is_checked_by_its_content_and_nothing_is_saved_if_refused(
+    db: Database, actor: Actor, tmp_path: Path, content: bytes | None, message: str
+) -> None:
+    file = tmp_path / "logo.png"
+    if content is not None:
+        file.write_bytes(content)
+    with pytest.raises(ValidationError) as refused:
+        settings.save_logo(db, actor, file)
+    assert message in refused.value.errors[settings.CLINIC_LOGO]
+    assert settings.get(db, settings.CLINIC_LOGO) is None
+
+
+def test_the_logo_type_comes_from_its_content_not_its_name(tmp_path: Path) -> None:
+    file = tmp_path / "logo.png"
+    file.write_bytes(_png(kind="JPEG"))
+    assert settings.read_logo_file(file).media_type == "image/jpeg"
+    file.write_bytes(_png(kind="GIF"))
+    assert settings.read_logo_file(file).media_type == "image/gif"
+    file.write_bytes(_png(settings.MAX_LOGO_SIDE + 1, 10))
+    with pytest.raises(ValidationError, match="pixels each way"):
+        settings.read_logo_file(file)
 
 
 def test_the_pdf_metadata_names_the_document_not_the_patient() -> None:
