@@ -157,8 +157,9 @@ class ReferralDetail(QWidget):
 
         work = QWidget()
         work_layout = QVBoxLayout(work)
-        work_layout.addWidget(self.state_actions)
+        # The appointment first: once a visit is booked it is what the desk works (it hides itself before).
         work_layout.addWidget(self.appointment)
+        work_layout.addWidget(self.state_actions)
         work_layout.addWidget(self.contact)
         work_layout.addWidget(self.history)
         work_layout.addStretch(1)

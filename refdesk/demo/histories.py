@@ -136,6 +136,7 @@ class HistoryMaker:
     ) -> Outcome:
         self.rid = rid
         self.state = odds.RECEIVED
+        self.received = received
         self.last = received
         self.owner = owner
         self.close_reason = ""
@@ -517,9 +518,24 @@ class HistoryMaker:
         )
         self.next_record += 1
 
+    def _records_on_file(self, line: LinePlan) -> None:
+        """An open referral lists every record its service line requires, as the services create them:
+        those not chased as missing arrived with the referral or a few days after it. (Closed referrals
+        keep only the rows of records that went missing: fewer rows to write for a million referrals.)"""
+        missing = {row[2] for row in self.records if row[1] == self.rid}
+        for name in line.spec.required_records:
+            if name in missing:
+                continue
+            arrived = min(self.received + int(self.rng.random() * 3 * DAY), self.now)
+            day = stored_date(self.clock.local_date(arrived))
+            self.records.append((self.next_record, self.rid, name, day, "", ""))
+            self.next_record += 1
+
     def _finish(self, line: LinePlan) -> Outcome:
         text = self.clock.text
         rid = self.rid
+        if self.state in odds.OPEN_STATES:
+            self._records_on_file(line)
         callback = 0
         if self.tried and self.state in odds.CALLBACK_STATES and self.rng.random() < 0.35:
             last = self.tried[-1]

@@ -14,6 +14,7 @@ from itertools import accumulate
 from refdesk.demo.clock import DAY
 from refdesk.demo.plans import ItemPlan
 from refdesk.domain.lifecycle import CLOSED_OUTCOMES, CloseReason, State
+from refdesk.domain.lifecycle import OPEN_STATES as LIFECYCLE_OPEN_STATES
 from refdesk.domain.vocab import AppointmentStatus, AttemptMethod, AttemptOutcome, Channel, ItemKind, Urgency
 
 # Stored values, bound once: the simulation compares and writes plain strings.
@@ -66,6 +67,7 @@ REACH = (0.68, 0.55, 0.45, 0.3)
 # The open states in which a callback or checklist answers make sense.
 CALLBACK_STATES = frozenset({CONTACT_ATTEMPTED, NO_SHOW})
 INTAKE_STATES = frozenset({REACHED, SCHEDULED, NO_SHOW, APPOINTMENT_CANCELLED})
+OPEN_STATES = frozenset(s.value for s in LIFECYCLE_OPEN_STATES)
 
 
 def reasons(*weighted: tuple[CloseReason, float]) -> tuple[tuple[str, ...], list[float]]:

@@ -85,6 +85,12 @@ def format_datetime(moment: datetime) -> str:
     return f"{format_date(local.date())} {format_time(local.time())}"
 
 
+def _text_width(field: QLineEdit, sample: str) -> int:
+    """The width a field needs to show ``sample`` whole: a crowded row must never cut a date to ":026"."""
+    margins = field.textMargins()
+    return field.fontMetrics().horizontalAdvance(sample) + margins.left() + margins.right() + 28
+
+
 class DateLineEdit(QLineEdit):
     """A date typed as text; empty means no date. A valid date is rewritten as MM/DD/YYYY when the user
     leaves the field, so what they see is what was understood.
@@ -96,6 +102,7 @@ class DateLineEdit(QLineEdit):
         super().__init__(parent)
         self.setPlaceholderText(DATE_PLACEHOLDER)
         self.editingFinished.connect(self._tidy)
+        self.setMinimumWidth(_text_width(self, "00/00/0000"))
 
     def value(self) -> date | None:
         """The typed date. Raises InputError when the text is not one."""
@@ -123,6 +130,7 @@ class TimeLineEdit(QLineEdit):
         super().__init__(parent)
         self.setPlaceholderText(TIME_PLACEHOLDER)
         self.editingFinished.connect(self._tidy)
+        self.setMinimumWidth(_text_width(self, "00:00 PM"))
 
     def value(self) -> time | None:
         """The typed time. Raises InputError when the text is not one."""
