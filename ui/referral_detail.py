@@ -178,7 +178,8 @@ class ReferralDetail(QWidget):
         self.records = RecordsPane(self._db, self._actor, self._runner)
         self.side_tabs = QTabWidget(objectName="detailTabs")
         self.side_tabs.setDocumentMode(True)
-        panes = (self.fields_pane, self.checklist, self.records)
+        # Records scroll as a whole: its row of buttons must not widen the view past a small screen.
+        panes = (self.fields_pane, self.checklist, scrolling(self.records, "recordsScroll"))
         for pane, (_key, title) in zip(panes, SIDE_TABS, strict=True):
             self.side_tabs.addTab(pane, title)
         for index, pane in ((SIDE_TAB_CHECKLIST, self.checklist), (SIDE_TAB_RECORDS, self.records)):

@@ -503,7 +503,7 @@ def test_the_view_fits_a_small_screen_at_double_scaling(detail: ReferralDetail) 
     # scrolling its panes instead of cutting anything off.
     minimum = detail.minimumSizeHint()
     assert minimum.width() <= 640 and minimum.height() <= 360
-    for name in ("workPane", "fieldsPane"):
+    for name in ("workPane", "fieldsPane", "recordsScroll"):
         pane = detail.findChild(QScrollArea, name)
         assert isinstance(pane, QScrollArea) and pane.widgetResizable()
 
@@ -569,6 +569,7 @@ def test_f7_and_f8_bring_the_intake_checklist_and_the_records_forward_with_their
     qtbot.waitUntil(lambda: tabs.tabText(1) == "Intake (1 of 7)")
 
     press(qtbot, Qt.Key.Key_F8)
-    assert tabs.currentWidget() is detail.records
+    assert tabs.currentWidget().isAncestorOf(detail.records)
+    assert detail.records.isAncestorOf(QApplication.focusWidget())
     press(qtbot, Qt.Key.Key_F6)
     assert tabs.currentIndex() == 0 and detail.fields_pane.isAncestorOf(QApplication.focusWidget())
