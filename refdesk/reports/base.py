@@ -11,7 +11,9 @@ Two layouts:
 
 Every page ends with the footer ``Page x of y · Generated <date time>``, so a printed page says whether
 the set is complete and how current it is. The total page count is only known at the end: pages are
-kept until then and the footers drawn last (``_numbered_canvas``).
+kept until then and the footers drawn last (``_numbered_canvas``). A file holding many letters (a batch
+of status letters) marks where each begins with ``start_letter``: each letter then gets its own
+letterhead, its own "Page x of y" and its own reference, so it can be pulled from the pile and mailed.
 
 User text (names, addresses, record names, notes) only ever reaches a ``Paragraph`` through ``para`` or
 ``markup``, which escape it: ``<b>Ольга</b> & O'Brien`` prints as typed and ``<img src=...>`` never opens a
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -33,6 +36,7 @@ from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import inch
+from reportlab.lib.utils import simpleSplit
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
@@ -40,6 +44,8 @@ from reportlab.platypus import (
     Frame,
     ListFlowable,
     ListItem,
+    NextPageTemplate,
+    PageBreak,
     PageTemplate,
     Paragraph,
     Spacer,
@@ -115,6 +121,11 @@ def markup(text: str | None) -> str:
     return escape(cleaned).replace("\n", "<br/>")
 
 
+def _plain(text: str) -> str:
+    """Text for the canvas: new lines kept (as ``\\n``), other control characters dropped."""
+    return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
 def para(text: str | None, style: ParagraphStyle) -> Paragraph:
     """A paragraph showing ``text`` exactly as typed (never interpreted as markup)."""
     return Paragraph(markup(text), style)
@@ -128,6 +139,20 @@ def long_date(day: date) -> str:
 def short_date(day: date) -> str:
     """``05/15/2024``: dates of birth and dates in lists, as US forms write them."""
     return f"{day.month:02d}/{day.day:02d}/{day.year:04d}"
+
+
+def period_text(start: date, end: date) -> str:
+    """A period as a letter names it: ``April 2024`` for a whole month, ``April 1–15, 2024`` within one
+    month, ``March 15, 2024 – April 14, 2024`` otherwise."""
+    if start.day == 1 and start.year == end.year and start.month == end.month:
+        following = date(end.year + end.month // 12, end.month % 12 + 1, 1)
+        if (following - end).days == 1:
+            return f"{_MONTHS[start.month - 1]} {start.year}"
+    if start.year == end.year and start.month == end.month:
+        if start.day == end.day:
+            return long_date(start)
+        return f"{_MONTHS[start.month - 1]} {start.day}–{end.day}, {start.year}"
+    return f"{long_date(start)} – {long_date(end)}"
 
 
 def generated_text(moment: datetime) -> str:
@@ -188,6 +213,104 @@ def bullets(items: Iterable[str], style: ParagraphStyle, *, space_after: float =
         leftIndent=18,
     )
     return [listing, Spacer(1, space_after)]
+
+
+class TextCell(Flowable):  # type: ignore[misc]  # ReportLab ships no type hints
+    """Lines of plain text, each in its own style, wrapped to the width it is given: a table cell.
+
+    Drawn straight on the canvas, so user text in it is never read as markup (nothing to escape), and
+    about ten times faster to lay out than a ``Paragraph``: a batch of 500 status letters has tens of
+    thousands of cells. Uses a style's font, size, leading and colour only.
+    """
+
+    def __init__(self, *lines: tuple[str | None, ParagraphStyle]) -> None:
+        super().__init__()
+        self.lines = [(_plain(text), style) for text, style in lines if text]
+        self._pieces: list[tuple[str, ParagraphStyle]] = []
+        self.width = self.height = 0.0
+
+    def wrap(self, available_width: float, _available_height: float) -> tuple[float, float]:
+        pieces: list[tuple[str, ParagraphStyle]] = []
+        for text, style in self.lines:
+            for part in text.split("\n"):
+                split = simpleSplit(part, style.fontName, style.fontSize, available_width) or [""]
+                pieces += [(piece, style) for piece in split]
+        self._pieces = pieces
+        self.width = available_width
+        self.height = sum(style.leading for _piece, style in pieces)
+        return self.width, self.height
+
+    def draw(self) -> None:
+        canvas = self.canv
+        top = self.height
+        for piece, style in self._pieces:
+            canvas.setFont(style.fontName, style.fontSize)
+            canvas.setFillColor(style.textColor)
+            # The baseline sits where a Paragraph of the same style puts it: one font size below the top.
+            canvas.drawString(0, top - style.fontSize, piece)
+            top -= style.leading
+
+
+# -- sections and checkpoints -----------------------------------------------------------------------
+
+
+#: The canvas attribute a ``Section`` leaves behind; the page furniture reads it (see ``_SectionMark``).
+_SECTION_ATTRIBUTE = "_refdesk_section"
+
+
+@dataclass(frozen=True, slots=True)
+class _SectionMark:
+    number: int
+    reference: str
+    title: str | None
+
+
+class Section(Flowable):  # type: ignore[misc]  # ReportLab ships no type hints
+    """Where one document inside a file begins (one partner's letter in a batch of letters).
+
+    It takes no room. Drawn on the section's first page, it leaves its mark on the canvas: the running
+    head and footer of the pages that follow show its ``reference``, "Page x of y" counts its pages only,
+    and ``title`` becomes an entry of the PDF's outline, so a 500-letter file can be browsed by partner.
+    """
+
+    _count = 0
+
+    def __init__(self, reference: str, *, title: str | None = None) -> None:
+        super().__init__()
+        Section._count += 1
+        self.mark = _SectionMark(Section._count, reference, title)
+        self.width = self.height = 0
+
+    def wrap(self, _available_width: float, _available_height: float) -> tuple[float, float]:
+        return 0, 0
+
+    def draw(self) -> None:
+        # The outline entry is added when the page is really written (``_numbered_canvas``): until then
+        # the document does not know which page object this is.
+        setattr(self.canv, _SECTION_ATTRIBUTE, self.mark)
+
+
+def start_letter(reference: str, *, title: str | None = None, first: bool = False) -> list[Flowable]:
+    """The flowables that begin one letter of a batch (``Layout.LETTER``): a new page with the
+    letterhead (unless it is the file's ``first`` letter, already on such a page) and its ``Section``."""
+    section = Section(reference, title=title)
+    return [section] if first else [NextPageTemplate("first"), PageBreak(), section]
+
+
+class Checkpoint(Flowable):  # type: ignore[misc]  # ReportLab ships no type hints
+    """Calls ``callback`` when layout reaches this point of the story: a long build (hundreds of
+    letters) reports its progress there, and may stop by raising (``OperationCancelled``)."""
+
+    def __init__(self, callback: Callable[[], None]) -> None:
+        super().__init__()
+        self.callback = callback
+        self.width = self.height = 0
+
+    def wrap(self, _available_width: float, _available_height: float) -> tuple[float, float]:
+        return 0, 0
+
+    def draw(self) -> None:
+        self.callback()
 
 
 # -- pages -------------------------------------------------------------------------------------------
@@ -276,13 +399,18 @@ class _Pages:
         canvas.drawString(self.margins.left, baseline, self.info.letterhead.clinic_name)
         canvas.setFont(self.family.regular, HEAD_SIZE)
         canvas.setFillColor(MUTED)
-        right = " · ".join(part for part in (self.info.title, self.info.reference) if part)
+        right = " · ".join(part for part in (self.info.title, self.reference(canvas)) if part)
         canvas.drawRightString(self.width - self.margins.right, baseline, right)
         canvas.setStrokeColor(MUTED)
         canvas.setLineWidth(0.5)
         rule = baseline - 5
         canvas.line(self.margins.left, rule, self.width - self.margins.right, rule)
         canvas.restoreState()
+
+    def reference(self, canvas: Any) -> str:
+        """The reference of the section the page belongs to, or the document's."""
+        mark: _SectionMark | None = getattr(canvas, _SECTION_ATTRIBUTE, None)
+        return mark.reference if mark is not None else self.info.reference
 
     def footer(self, canvas: Any, page: int, total: int) -> None:
         baseline = self.margins.bottom - 0.4 * inch
@@ -292,8 +420,9 @@ class _Pages:
         canvas.setStrokeColor(MUTED)
         canvas.setLineWidth(0.5)
         canvas.line(self.margins.left, baseline + 11, self.width - self.margins.right, baseline + 11)
-        if self.info.reference:
-            canvas.drawString(self.margins.left, baseline, self.info.reference)
+        reference = self.reference(canvas)
+        if reference:
+            canvas.drawString(self.margins.left, baseline, reference)
         text = f"Page {page} of {total} · {generated_text(self.info.generated_at)}"
         canvas.drawRightString(self.width - self.margins.right, baseline, text)
         canvas.restoreState()
@@ -301,7 +430,8 @@ class _Pages:
 
 def _numbered_canvas(footer: Callable[[Any, int, int], None]) -> type[Canvas]:
     """A canvas class that holds every page until ``save`` and then draws each footer with the total
-    (ReportLab's documented recipe: the page count is unknown while the story is laid out)."""
+    (ReportLab's documented recipe: the page count is unknown while the story is laid out). Pages are
+    counted per ``Section`` when the story has sections (the pages before the first count together)."""
 
     class NumberedCanvas(Canvas):  # type: ignore[misc]  # ReportLab ships no type hints
         def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -313,10 +443,17 @@ def _numbered_canvas(footer: Callable[[Any, int, int], None]) -> type[Canvas]:
             self._startPage()
 
         def save(self) -> None:
-            total = len(self._saved_pages)
-            for state in self._saved_pages:
+            sections = [state.get(_SECTION_ATTRIBUTE) for state in self._saved_pages]
+            totals = Counter(sections)
+            numbers: Counter[_SectionMark | None] = Counter()
+            for state, section in zip(self._saved_pages, sections, strict=True):
                 self.__dict__.update(state)
-                footer(self, self.getPageNumber(), total)
+                numbers[section] += 1
+                if section is not None and section.title and numbers[section] == 1:
+                    key = f"section-{section.number}"
+                    self.bookmarkPage(key)
+                    self.addOutlineEntry(section.title, key, level=0)
+                footer(self, numbers[section], totals[section])
                 super().showPage()
             super().save()
 
@@ -357,17 +494,22 @@ def content_width(info: DocumentInfo) -> float:
 
 
 __all__ = [
+    "Checkpoint",
     "DocumentInfo",
     "Layout",
     "PageSize",
+    "Section",
     "Styles",
+    "TextCell",
     "bullets",
     "content_width",
     "generated_text",
     "long_date",
     "markup",
     "para",
+    "period_text",
     "render",
     "short_date",
+    "start_letter",
     "styles",
 ]
