@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import logging
-from dataclasses import dataclass, field
 from typing import Any
 
 from reportlab.lib.colors import Color, HexColor
@@ -19,6 +18,7 @@ from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from refdesk.reports.fonts import FontFamily
+from refdesk.reports.letterhead_info import Letterhead as Letterhead  # re-exported: drawing and data together
 
 log = logging.getLogger(__name__)
 
@@ -34,30 +34,6 @@ LOGO_MAX_WIDTH = 1.8 * inch
 LOGO_GAP = 14.0
 #: Space between the last line of text (or the logo) and the rule under the letterhead.
 RULE_GAP = 8.0
-
-
-@dataclass(frozen=True, slots=True)
-class Letterhead:
-    """What the clinic prints at the top of its letters (Settings → Letterhead)."""
-
-    clinic_name: str
-    address_lines: tuple[str, ...] = ()
-    phone: str | None = None
-    fax: str | None = None
-    #: The logo image's bytes (PNG, JPEG or GIF), as stored in Settings; None: no logo.
-    logo: bytes | None = field(default=None, repr=False)
-
-    def contact_line(self) -> str:
-        """``Phone (555) 201-0000 · Fax (555) 201-0001``; empty when neither is set."""
-        parts = [f"Phone {self.phone}" if self.phone else "", f"Fax {self.fax}" if self.fax else ""]
-        return " · ".join(part for part in parts if part)
-
-    def text_lines(self) -> list[str]:
-        """The small lines under the clinic's name: the address, then phone and fax."""
-        lines = [line for line in self.address_lines if line.strip()]
-        if self.contact_line():
-            lines.append(self.contact_line())
-        return lines
 
 
 def load_logo(data: bytes | None) -> Any | None:

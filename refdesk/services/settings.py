@@ -14,12 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from reportlab.lib.utils import ImageReader
 from sqlalchemy import select
 
 from refdesk.domain.models import Setting
 from refdesk.errors import ValidationError
-from refdesk.reports.letterhead import Letterhead
+from refdesk.reports.letterhead_info import Letterhead
 from refdesk.services.actor import Actor
 from refdesk.services.audit import audited
 from refdesk.services.validation import Errors
@@ -230,6 +229,8 @@ def _image_problem(data: bytes) -> str | None:
     """Why ``data`` cannot be the logo (it is decoded in full, as a letter would), or None."""
     damaged = "This image is damaged or cannot be read; choose another copy of the logo."
     try:
+        from reportlab.lib.utils import ImageReader  # only when a logo is chosen: ReportLab is slow to import
+
         image = ImageReader(io.BytesIO(data))
         width, height = image.getSize()
     except Exception:  # noqa: BLE001 - image decoders raise what they like on damaged data

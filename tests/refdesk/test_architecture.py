@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -44,3 +45,19 @@ print(code, loaded)
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "0 []"
+
+
+def test_the_main_window_starts_without_the_heavy_libraries_it_needs_only_later() -> None:
+    """Start-up is mostly imports (performance.md): ReportLab waits for the first letter or report,
+    QtCharts for the Reports tab, openpyxl for an import."""
+    script = """
+import sys
+import ui.main_window
+heavy = {m.split(".")[0] for m in sys.modules} & {"reportlab", "openpyxl"}
+print(sorted(heavy), "PySide6.QtCharts" in sys.modules)
+"""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    command = [sys.executable, "-c", script]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "[] False"

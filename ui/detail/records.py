@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -48,7 +48,6 @@ from PySide6.QtWidgets import (
 from refdesk.domain.models import ReferralRecord
 from refdesk.domain.times import local_today
 from refdesk.errors import ValidationError
-from refdesk.reports.missing_records import LetterResult, default_file_name, request_missing_records
 from refdesk.services import records as records_service
 from refdesk.services.actor import Actor
 from refdesk.storage import Database
@@ -57,6 +56,9 @@ from ui.errors import user_message
 from ui.tasks import TaskContext, TaskHandle, TaskRunner
 from ui.widgets.bars import error_bar
 from ui.widgets.dates import DateLineEdit, InputError, format_date
+
+if TYPE_CHECKING:
+    from refdesk.reports.missing_records import LetterResult
 
 #: The raw value of a cell (a date, None, the record's name); the record's id.
 VALUE_ROLE = int(Qt.ItemDataRole.UserRole)
@@ -524,7 +526,9 @@ class RecordsPane(QWidget):
         referral_id = self._referral_id
         if referral_id is None or self._busy:
             return
-        suggested = self._default_folder() / default_file_name(referral_id)
+        from refdesk.reports import missing_records  # ReportLab loads with the first letter, not at start-up
+
+        suggested = self._default_folder() / missing_records.default_file_name(referral_id)
         chosen, _filter = QFileDialog.getSaveFileName(
             self, "Save the records request", str(suggested), "PDF documents (*.pdf)"
         )
@@ -536,11 +540,13 @@ class RecordsPane(QWidget):
         self._prefs.setValue(LAST_FOLDER_KEY, str(target.parent))
 
         def write(db: Database, actor: Actor) -> LetterResult:
-            return request_missing_records(db, actor, referral_id, target)
+            return missing_records.request_missing_records(db, actor, referral_id, target)
 
         self._write(write, on_success=self._letter_saved)
 
     def _letter_saved(self, result: object) -> None:
+        from refdesk.reports.missing_records import LetterResult
+
         assert isinstance(result, LetterResult)
         self._saved_path = result.path
         self.saved_text.setText(_letter_message(result))
