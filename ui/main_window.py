@@ -6,7 +6,7 @@ filters) in QSettings; the parts know nothing of each other.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent
@@ -33,11 +33,13 @@ from ui.dialogs.intake_scripts import IntakeScriptsDialog
 from ui.dialogs.letterhead import LetterheadDialog
 from ui.dialogs.new_referral import NewReferralDialog
 from ui.queue.view import QueueView
-from ui.referral_detail import ReferralDetail
 from ui.referral_form import FormChoices
 from ui.shortcuts import SHORTCUTS, Shortcut, by_key
 from ui.tasks import TaskRunner
 from ui.today import TodayView
+
+if TYPE_CHECKING:
+    from ui.referral_detail import ReferralDetail
 
 #: How often the status bar counts are refreshed while the window is open.
 STATUS_REFRESH_MS = 60_000
@@ -67,10 +69,17 @@ class MainWindow(QMainWindow):
         # The queue first: its first page (a few ms) then leads the worker queue, ahead of Today's worklist.
         self.queue = QueueView(db, self._runner, filters=self._saved_filters())
         self.today = TodayView(db, self._runner)
-        self.detail = ReferralDetail(db, actor, self._runner, choices=choices)
+        # The referral panel is built when the first referral is opened (``detail``): it is the biggest
+        # widget tree of the window, and start-up is what the desk waits for every morning.
+        self._detail: ReferralDetail | None = None
+        self._detail_slot = QLabel(
+            "Open a referral from the queue (Enter).",
+            objectName="detailPlaceholder",
+            alignment=Qt.AlignmentFlag.AlignCenter,
+        )
         self.splitter = QSplitter(Qt.Orientation.Horizontal, objectName="queueSplitter")
         self.splitter.addWidget(self.queue)
-        self.splitter.addWidget(self.detail)
+        self.splitter.addWidget(self._detail_slot)
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([700, 580])  # until the user's own split is restored
@@ -144,7 +153,6 @@ class MainWindow(QMainWindow):
         self.queue.selection_changed.connect(self._selected)
         self.queue.open_referral.connect(self.open_referral)
         self.today.open_referral.connect(self.open_referral)
-        self.detail.changed.connect(self._referral_changed)
         self.queue.filter_bar.filter_changed.connect(lambda _flt: self._save_filters())
 
     # -- behaviour ---------------------------------------------------------------------------------
@@ -174,8 +182,21 @@ class MainWindow(QMainWindow):
         """Settings → Intake scripts; an open referral's checklist follows the saved version."""
         dialog = IntakeScriptsDialog(self._db, self._actor, self._runner, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.finished.connect(lambda _result: self.detail.refresh())
+        dialog.finished.connect(lambda _result: self._detail and self._detail.refresh())
         dialog.open()
+
+    @property
+    def detail(self) -> ReferralDetail:
+        """The referral panel beside the queue, built on first use."""
+        if self._detail is None:
+            from ui.referral_detail import ReferralDetail  # built on first use, see __init__
+
+            detail = ReferralDetail(self._db, self._actor, self._runner, choices=self._choices)
+            detail.changed.connect(self._referral_changed)
+            self.splitter.replaceWidget(1, detail)
+            self._detail_slot.deleteLater()
+            self._detail = detail
+        return self._detail
 
     def open_referral(self, referral_id: int) -> None:
         """Show a referral in the detail panel of the Queue tab and put the keyboard there."""
