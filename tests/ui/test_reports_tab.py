@@ -353,6 +353,16 @@ def test_the_tab_computes_when_first_shown_for_last_month_and_all_partners(
     assert "April 2024" in tab.status.text() and "Computed at" in tab.status.text()
     assert tab.charts.funnel_values()[0] == 60  # the total row is current
 
+    tab.hide()
+    tab.refresh()  # F5 elsewhere: only marked stale while nobody looks
+    assert len(fake_compute.calls) == 1
+    with qtbot.waitSignal(tab.report_changed):
+        tab.show()
+    assert len(fake_compute.calls) == 2
+    tab.hide()
+    tab.show()  # nothing changed since: not computed again
+    assert len(fake_compute.calls) == 2
+
 
 def test_choosing_a_partner_recomputes_once_for_that_partner(
     qtbot: QtBot,
@@ -534,68 +544,127 @@ def test_cancel_stops_the_export_and_leaves_no_file(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    target = tmp_path / "summary.pdf"
+    target = tmp_path / "letters.pdf"
     started = threading.Event()
     seen: dict[str, Any] = {}
 
-    def slow_summary(
+    def slow_letters(
         _db: Database,
         _actor: Actor,
         period: Period,
         partner_ids: Collection[int] | None,
         path: Path,
         *,
+        one_file: bool = True,
         progress: Callable[[int, int], None] | None = None,
         should_stop: Callable[[], bool] | None = None,
-    ) -> Path:
-        seen["args"] = (period, partner_ids, path)
+    ) -> list[Path]:
+        """Like the real writer: a letter at a time, stopping (and writing nothing) when asked."""
+        seen["args"] = (period, partner_ids, path, one_file)
         assert progress is not None and should_stop is not None
-        for page in range(500):
-            progress(page, 500)
+        for letter in range(500):
+            progress(letter, 500)
             started.set()
             if should_stop():
-                raise OperationCancelled("Cancelled: the summary was not written.")
+                raise OperationCancelled("Cancelled: no letter was written.")
             time.sleep(0.01)
         path.write_bytes(b"%PDF")
-        return path
+        return [path]
 
-    import refdesk.reports
-
-    summary_module = (
-        pytest.importorskip("refdesk.reports.summary") if _has("refdesk.reports.summary") else None
-    )
-    if summary_module is None:  # until the summary lands: the export imports it by name
-        import types
-
-        summary_module = types.ModuleType("refdesk.reports.summary")
-        monkeypatch.setitem(__import__("sys").modules, "refdesk.reports.summary", summary_module)
-        monkeypatch.setattr(refdesk.reports, "summary", summary_module, raising=False)
-    monkeypatch.setattr(summary_module, "write_summary", slow_summary, raising=False)
+    monkeypatch.setattr("refdesk.reports.status_letters.write_letters", slow_letters)
     monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *_args: (str(target), "")))
     tab = make_tab(qtbot, db, actor, prefs, threads)
     with qtbot.waitSignal(tab.report_changed):
         shown(qtbot, tab)
 
     with qtbot.waitSignal(tab.exporter.busy_changed):
-        tab.exporter.summary_button.click()
+        tab.exporter.letters_one.trigger()
     assert started.wait(5)
     dialog = tab.exporter.progress_dialog
     assert dialog is not None
-    qtbot.waitUntil(lambda: dialog.maximum() == 500)
+    qtbot.waitUntil(lambda: dialog.maximum() == 500 and dialog.isVisible())  # shown once it takes a while
+    assert "of 500" in dialog.labelText()
     assert not tab.exporter.summary_button.isEnabled()  # one export at a time
     cancel = dialog.findChild(QPushButton)
     assert cancel is not None and cancel.text() == "Cancel"
     with qtbot.waitSignal(tab.exporter.busy_changed, timeout=5000) as ended:
         cancel.click()
     assert ended.args == [False]
-    assert seen["args"] == (APRIL, None, target)
+    assert seen["args"] == (APRIL, None, target, True)
     assert not target.exists()
-    assert tab.exporter.messages.text() == CANCELLED_TEXT
+    assert tab.exporter.messages.text() == CANCELLED_TEXT  # said plainly, not as an error
     assert not tab.exporter.saved_bar.isVisibleTo(tab)
-    assert tab.exporter.summary_button.isEnabled()
+    assert tab.exporter.summary_button.isEnabled() and tab.exporter.progress_dialog is None
 
 
-def _has(module: str) -> bool:
-    import importlib.util
+def test_a_referral_packet_is_written_from_the_menu_of_service_lines(
+    qtbot: QtBot,
+    db: Database,
+    actor: Actor,
+    prefs: QSettings,
+    fake_compute: FakeCompute,
+    service_line_id: int,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    asked: list[str] = []
 
-    return importlib.util.find_spec(module) is not None
+    def save_as(_parent: Any, _caption: str, suggested: str, _filter: str) -> tuple[str, str]:
+        asked.append(suggested)
+        return str(tmp_path / Path(suggested).name), ""
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(save_as))
+    tab = make_tab(qtbot, db, actor, prefs)
+    with qtbot.waitSignal(tab.report_changed):
+        shown(qtbot, tab)
+    actions = [action for action in tab.exporter.packet_menu.actions() if action.isEnabled()]
+    assert [action.text() for action in actions] == ["Physical therapy…"]
+
+    actions[0].trigger()  # no clinic name yet: refused in words, nothing written
+    assert "clinic" in tab.exporter.messages.text().lower()
+    assert not list(tmp_path.glob("*.pdf")) and not tab.exporter.saved_bar.isVisibleTo(tab)
+
+    settings.save_letterhead_field(db, actor, settings.CLINIC_NAME, "Riverside Clinic")
+    with qtbot.waitSignal(tab.exporter.exported):
+        actions[0].trigger()
+    target = tmp_path / "Referral packet - Physical therapy.pdf"
+    assert Path(asked[-1]).name == target.name and target.is_file()
+    assert tab.exporter.messages.text() == ""
+    assert tab.exporter.saved_text.text().startswith("Saved Referral packet - Physical therapy.pdf (")
+
+
+def test_the_period_s_referrals_and_the_figures_are_saved_as_csv(
+    qtbot: QtBot,
+    db: Database,
+    actor: Actor,
+    prefs: QSettings,
+    april_referrals: list[int],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    asked: list[str] = []
+
+    def save_as(_parent: Any, _caption: str, suggested: str, _filter: str) -> tuple[str, str]:
+        asked.append(Path(suggested).name)
+        return str(tmp_path / Path(suggested).stem), ""  # typed without ".csv": it is added
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(save_as))
+    tab = make_tab(qtbot, db, actor, prefs)
+    assert not tab.exporter.metrics_csv.isEnabled()  # no figures yet
+    with qtbot.waitSignal(tab.report_changed):
+        shown(qtbot, tab)
+    assert tab.exporter.metrics_csv.isEnabled()
+
+    with qtbot.waitSignal(tab.exporter.exported) as queue_saved:
+        tab.exporter.queue_csv.trigger()
+    queue_file = tmp_path / "Referrals - all partners - 2024-04.csv"
+    assert asked == [queue_file.name] and queue_saved.args[0].paths == (queue_file,)
+    assert len(queue_file.read_text(encoding="utf-8-sig").strip().splitlines()) == 1 + 3  # April only
+    assert tab.exporter.saved_text.text() == f"Saved {queue_file.name} (3 referrals) in {tmp_path}."
+
+    with qtbot.waitSignal(tab.exporter.exported):
+        tab.exporter.metrics_csv.trigger()
+    figures_file = tmp_path / "Figures - all partners - 2024-04.csv"
+    assert figures_file.is_file() and "Oak Street Primary Care" in figures_file.read_text(
+        encoding="utf-8-sig"
+    )

@@ -252,7 +252,12 @@ class ReportsTab(QWidget):
         return self._computing
 
     def refresh(self) -> None:
-        """Read the partner and service line lists again and recompute the figures now (F5)."""
+        """Read the partner and service line lists again and recompute the figures (F5, or after an edit
+        elsewhere). While the tab is hidden this only marks the figures stale: they are computed when it
+        is next shown, not for nobody."""
+        if not self.isVisible():
+            self._stale = True
+            return
         self._stale = False
         self.period_picker.refresh_presets()
         self._load_lists()
@@ -334,7 +339,8 @@ class ReportsTab(QWidget):
         moment = format_time(to_local(utc_now()).time())
         text = f"{period_text(report.period)}. {comparison_text(report.period)} Computed at {moment}."
         if not report.program.received:
-            text = f"No referrals were received from these partners in {period_text(report.period)}."
+            source = "" if key[1] is None else " from the chosen partners"
+            text = f"No referrals were received{source} in {period_text(report.period)}."
         self.status.setText(text)
         self.exporter.set_selection(self._selection(report))
         self.report_changed.emit(report)
