@@ -214,6 +214,8 @@ def test_renaming_a_partner_updates_the_heading_and_the_list(
 ) -> None:
     tab = open_tab(qtbot, db, actor)
     open_partner(qtbot, tab, "Quiet Valley Orthopedics")
+    assert tab.detail.figures.text().startswith("1 referral in the last 12 months · last received ")
+    assert tab.detail.figures.text().endswith(" days ago)")  # 150, give or take a daylight-saving hour
 
     replace_text(qtbot, "Quiet Valley Orthopedics & Spine")  # the cursor is in the name
     press(qtbot, Qt.Key.Key_Tab)
@@ -381,3 +383,30 @@ def test_the_list_and_the_detail_are_read_off_the_gui_thread(
     runner.wait()
 
     assert len(threads) >= 2 and threading.main_thread() not in threads
+
+
+def test_moving_the_updates_mark_to_another_contact_shows_at_once(
+    qtbot: QtBot, db: Database, actor: Actor, desk: Partners
+) -> None:
+    partners.add_contact(db, actor, desk.oak, ContactData(name="Ana Lee", receives_updates=True))
+    ben = partners.add_contact(db, actor, desk.oak, ContactData(name="Ben Cho", role="Physician"))
+    tab = open_tab(qtbot, db, actor)
+    open_partner(qtbot, tab, "Oak Street Primary Care")
+    press(qtbot, Qt.Key.Key_F7)
+    contacts = tab.detail.contacts
+    qtbot.waitUntil(contacts.table.hasFocus)
+    assert contacts.fields.widget("name").text() == "Ana Lee"  # type: ignore[attr-defined]
+
+    press(qtbot, Qt.Key.Key_Down)
+    assert contacts.fields.widget("name").text() == "Ben Cho"  # type: ignore[attr-defined]
+    press(qtbot, Qt.Key.Key_Return)  # into Ben's fields
+    assert contacts.fields.widget("name").hasFocus()
+    for _ in range(3):
+        press(qtbot, Qt.Key.Key_Tab)  # role, decision maker, receives status updates
+    press(qtbot, Qt.Key.Key_Space)
+
+    model = contacts.model
+    qtbot.waitUntil(lambda: [model.data(model.index(row, 3)) for row in range(2)] == ["", MARK])
+    marks = {c.id: c.receives_updates for c in partners.get_partner_detail(db, desk.oak).contacts}
+    assert marks[ben] is True and sum(marks.values()) == 1
+    assert contacts.fields.widget("name").text() == "Ben Cho"  # type: ignore[attr-defined]

@@ -12,6 +12,7 @@ partner's referrals; Alt+Y answers the prompt bar (removing a contact).
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -30,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from refdesk.domain.times import utc_now
+from refdesk.domain.times import local_today, to_local, utc_now
 from refdesk.domain.vocab import AgreementStatus, ContactMethod, OutreachCadence, PartnerCategory
 from refdesk.errors import ValidationError
 from refdesk.services import partners
@@ -97,16 +98,24 @@ def _make(name: str) -> QWidget:
     return QLineEdit(placeholderText=_PLACEHOLDERS.get(name, ""))
 
 
-def figures_text(row: PartnerRow) -> str:
-    """The partner's referral figures in one line."""
+def figures_text(row: PartnerRow, today: date | None = None) -> str:
+    """The partner's referral figures in one line, with how long ago the last one came (what "lapsed"
+    is about)."""
     if row.last_referral_at is None:
         return "No referrals yet."
+    today = today or local_today()
     plural = "s" if row.recent_referrals != 1 else ""
-    last = format_date(row.last_referral_at.astimezone().date())
-    return f"{row.recent_referrals:,} referral{plural} in the last 12 months · last received {last}"
+    day = to_local(row.last_referral_at).date()
+    days = (today - day).days
+    ago = "today" if days <= 0 else "yesterday" if days == 1 else f"{days:,} days ago"
+    return (
+        f"{row.recent_referrals:,} referral{plural} in the last 12 months · "
+        f"last received {format_date(day)} ({ago})"
+    )
 
 
 def due_text(row: PartnerRow) -> str:
+    """What the Outreach tab says is due: the list's tooltip for the same row, so the two never differ."""
     return touch_tip(row, utc_now())
 
 
@@ -146,7 +155,8 @@ class PartnerDetail(QWidget):
 
         self.title = named(QLabel(), "partnerTitle")
         self.title.setTextFormat(Qt.TextFormat.PlainText)
-        # resources/style.qss styles section titles by object name; this one keeps its own name for tests
+        # style.qss gives section titles their look by the object name "sectionTitle"; this label is named
+        # for what it shows, so it carries the same look itself
         self.title.setStyleSheet("font-size: 13pt; font-weight: 600; color: #1f4e66;")
         self.title.setWordWrap(True)
         self.subtitle = plain_label(object_name="partnerSubtitle")

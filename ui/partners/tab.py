@@ -16,6 +16,20 @@ from ui.partners.detail import PartnerDetail
 from ui.partners.view import PartnersView, is_find_key
 from ui.tasks import TaskRunner
 
+#: Every key the tab binds, as (keys, what they do), for the main window's Help → Keyboard shortcuts.
+KEYS: tuple[tuple[str, str], ...] = (
+    ("Ctrl+F", "Partners: search by name, city or phone"),
+    ("Down / Enter", "Partners search: go to the list"),
+    ("Enter", "Partners list: open the partner (the keyboard goes to its fields)"),
+    ("Alt+L", "Partners: only lapsed partners (nothing in the last N days)"),
+    ("Alt+I", "Partners: show inactive partners too"),
+    ("F6 / F7 / F8", "Partner: Details, Contacts, Outreach"),
+    ("Alt+R", "Partner: show its referrals in the queue"),
+    ("Alt+A / Alt+M", "Partner contacts: add, remove (Delete in the table too)"),
+    ("Ctrl+Enter", "Partner outreach: log the touch typed"),
+    ("Alt+Y", "Partner: yes to the offer in the prompt bar (remove a contact)"),
+)
+
 
 class PartnersTab(QWidget):
     """The whole tab. Object name ``partnersTab``; its parts are ``view`` (PartnersView) and ``detail``
