@@ -1,4 +1,5 @@
-"""``refdesk``: opens the GUI, or runs a subcommand (``demo``, ``check``; later ``report``, ``import``...).
+"""``refdesk``: opens the GUI, or runs a subcommand (``demo``, ``check``, ``report``, ``export``; later
+``import``...).
 
 Conventions every subcommand keeps: ``--db PATH`` picks the database; a bad argument prints one line
 on stderr and exits 2; a problem of the environment or the input (unwritable folder, damaged file)
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from refdesk import __version__
-from refdesk.cli import check, demo, gui
+from refdesk.cli import check, demo, export, gui, report
 from refdesk.errors import RefDeskError
 from refdesk.logs import configure_logging
 
@@ -68,6 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _db_option(check_parser, argparse.SUPPRESS)
     check_parser.set_defaults(command=check.run)
+
+    report.register(commands, _db_option)
+    export.register(commands, _db_option)
     return parser
 
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 import io
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
@@ -268,17 +268,25 @@ class TextCell(Flowable):  # type: ignore[misc]  # ReportLab ships no type hints
 
 
 def _draw_pieces(
-    text: Any, pieces: Sequence[_Piece], x: float, top: float, current: ParagraphStyle | None
+    text: Any,
+    pieces: Sequence[_Piece],
+    x: float,
+    top: float,
+    current: ParagraphStyle | None,
+    *,
+    right: float | None = None,
 ) -> ParagraphStyle | None:
-    """Add ``pieces`` to the text object ``text``, the first line's top at (``x``, ``top``); returns the
-    style in effect after them (fonts and colours are set only when they change)."""
+    """Add ``pieces`` to the text object ``text``, the first line's top at (``x``, ``top``), or each line
+    ending at ``right`` when given; returns the style in effect after them (fonts and colours are set
+    only when they change)."""
     for piece, style in pieces:
         if style is not current:
             text.setFont(style.fontName, style.fontSize)
             text.setFillColor(style.textColor)
             current = style
+        left = x if right is None else right - stringWidth(piece, style.fontName, style.fontSize)
         # The baseline sits where a Paragraph of the same style puts it: one font size below the top.
-        text.setTextOrigin(x, top - style.fontSize)
+        text.setTextOrigin(left, top - style.fontSize)
         text.textOut(piece)
         top -= style.leading
     return current
@@ -319,11 +327,15 @@ class Listing(Flowable):  # type: ignore[misc]  # ReportLab ships no type hints
         columns: Sequence[tuple[str, float]],
         rows: Sequence[Sequence[Sequence[Line]]],
         look: ListingLook,
+        *,
+        right_aligned: Collection[int] = (),
     ) -> None:
         super().__init__()
         self.columns = list(columns)
         self.rows = [[_kept(cell) for cell in row] for row in rows]
         self.look = look
+        #: Columns (by index) whose text ends at the column's right edge: numbers.
+        self.right_aligned = frozenset(right_aligned)
         self._measured: _Measured | None = None
         self.width = self.height = 0.0
 
@@ -370,7 +382,7 @@ class Listing(Flowable):  # type: ignore[misc]  # ReportLab ships no type hints
         return [self._part(measured, 0, count), self._part(measured, count, len(measured.rows))]
 
     def _part(self, measured: _Measured, start: int, end: int) -> Listing:
-        part = Listing(self.columns, [], self.look)
+        part = Listing(self.columns, [], self.look, right_aligned=self.right_aligned)
         part.rows = self.rows[start:end]
         part._measured = _Measured(
             measured.width,
@@ -385,22 +397,31 @@ class Listing(Flowable):  # type: ignore[misc]  # ReportLab ships no type hints
         canvas = self.canv
         look = self.look
         measured = self._measure(self.width)
+        widths = self._widths(self.width)
         lefts = [0.0]
-        for column in self._widths(self.width)[:-1]:
+        for column in widths[:-1]:
             lefts.append(lefts[-1] + column)
+        rights = [
+            left + width - look.padding if index in self.right_aligned else None
+            for index, (left, width) in enumerate(zip(lefts, widths, strict=True))
+        ]
         top = self.height
         canvas.saveState()
         canvas.setFillColor(look.head_fill)
         canvas.rect(0, top - measured.head_height, self.width, measured.head_height, stroke=0, fill=1)
         text = canvas.beginText()
         current: ParagraphStyle | None = None
-        for left, cell in zip(lefts, measured.head, strict=True):
-            current = _draw_pieces(text, cell, left + look.padding, top - look.top_padding, current)
+        for left, right, cell in zip(lefts, rights, measured.head, strict=True):
+            current = _draw_pieces(
+                text, cell, left + look.padding, top - look.top_padding, current, right=right
+            )
         rules: list[tuple[float, float, float, float]] = []
         y = top - measured.head_height
         for row, height in zip(measured.rows, measured.heights, strict=True):
-            for left, cell in zip(lefts, row, strict=True):
-                current = _draw_pieces(text, cell, left + look.padding, y - look.top_padding, current)
+            for left, right, cell in zip(lefts, rights, row, strict=True):
+                current = _draw_pieces(
+                    text, cell, left + look.padding, y - look.top_padding, current, right=right
+                )
             y -= height
             rules.append((0, y, self.width, y))
         canvas.drawText(text)
