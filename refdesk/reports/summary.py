@@ -69,6 +69,9 @@ _HEAD_FILL = HexColor("#e6eef1")
 _RULE = HexColor("#c9d3d7")
 _CARD_FILL = HexColor("#f3f6f7")
 DASH = "—"
+#: The gap between two side-by-side blocks, and the trend table's share of a row it shares.
+_GAP = 16.0
+_TREND_SHARE = 0.56
 
 #: Service line name -> (acknowledgement, first contact) targets in business hours.
 Targets = Mapping[str, tuple[int, int]]
@@ -164,7 +167,7 @@ def _look(style: Styles) -> _Look:
         subtitle=ParagraphStyle("SummarySubtitle", parent=style.body, fontSize=9, leading=12,
                                 textColor=MUTED),
         heading=ParagraphStyle(
-            "SummaryHeading", parent=style.heading, fontSize=10, leading=13, spaceBefore=8, spaceAfter=4,
+            "SummaryHeading", parent=style.heading, fontSize=10, leading=13, spaceBefore=7, spaceAfter=3,
             textColor=ACCENT,
         ),
         body=ParagraphStyle("SummaryBody", parent=style.body, fontSize=9, leading=12.5, spaceAfter=4),
@@ -188,8 +191,8 @@ def _table_style(*extra: tuple[object, ...], header: bool = True) -> TableStyle:
         ("FONTSIZE", (0, 0), (-1, -1), 8.5),
         ("LEADING", (0, 0), (-1, -1), 11),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+        ("TOPPADDING", (0, 0), (-1, -1), 2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
         ("LEFTPADDING", (0, 0), (-1, -1), 3.5),
         ("RIGHTPADDING", (0, 0), (-1, -1), 3.5),
         ("ALIGN", (1, 0), (-1, -1), "RIGHT"),
@@ -263,7 +266,7 @@ def _cards(current: Figures, previous: Figures, look: _Look, width: float) -> Ta
         ),
         (
             days(current.median_days_to_appointment),
-            "median wait for a first visit",
+            "median wait, first visit",
             value_change(current.median_days_to_appointment, previous.median_days_to_appointment, days),
         ),
     ]
@@ -271,9 +274,7 @@ def _cards(current: Figures, previous: Figures, look: _Look, width: float) -> Ta
         [
             Paragraph(markup(value), look.big),
             Paragraph(markup(label), look.card_label),
-            Paragraph(
-                markup(f"{moved} vs previous" if moved not in (DASH, "no change") else moved), look.cell_note
-            ),
+            Paragraph(markup(_against(moved)), look.cell_note),
         ]
         for value, label, moved in items
     ]
@@ -294,12 +295,21 @@ def _cards(current: Figures, previous: Figures, look: _Look, width: float) -> Ta
     return table
 
 
+def _against(moved: str) -> str:
+    """A card's last line: the change and what it is against."""
+    if moved == DASH:
+        return "nothing to compare with"
+    if moved == "new":
+        return "none in the previous period"
+    return f"{moved} vs previous"
+
+
 def _charts(current: Figures, look: _Look, width: float) -> Table:
     gap = 16
     half = (width - gap) / 2
     return _side_by_side(
-        [funnel_chart(current.funnel, half, 120)],
-        [monthly_chart(current.by_month, half, 120)],
+        [funnel_chart(current.funnel, half, 106)],
+        [monthly_chart(current.by_month, half, 106)],
         width,
         gap=gap,
     )
@@ -378,18 +388,18 @@ def _trend(current: Figures, previous: Figures, look: _Look, width: float) -> li
         rows.append([label, percent(was), percent(share), share_change(share, was)])
     rows.append(
         [
-            "Wait for a first visit (median)",
+            "Wait for first visit",
             days(previous.median_days_to_appointment),
             days(current.median_days_to_appointment),
             value_change(current.median_days_to_appointment, previous.median_days_to_appointment, days),
         ]
     )
-    fractions = (0.4, 0.2, 0.2, 0.2)
+    fractions = (0.37, 0.2, 0.23, 0.2)
     return [Paragraph("Trend: this period against the previous one", look.heading),
             _grid(rows, [width * f for f in fractions], look.cell)]  # fmt: skip
 
 
-def _close_reasons(figures: Figures, look: _Look, width: float, *, limit: int = 8) -> list[Flowable]:
+def _close_reasons(figures: Figures, look: _Look, width: float, *, limit: int = 6) -> list[Flowable]:
     closed = sum(number for _reason, number in figures.close_reasons)
     block: list[Flowable] = [Paragraph("Why referrals did not convert", look.heading)]
     if not closed:
@@ -402,10 +412,10 @@ def _close_reasons(figures: Figures, look: _Look, width: float, *, limit: int = 
     for reason, number in reasons:
         label = CLOSE_REASONS[reason].label if reason is not None else "Other reasons"
         rows.append([label, f"{number:,}", f"{number / closed:.0%}"])
-    return [*block, _grid(rows, [width * 0.62, width * 0.2, width * 0.18], look.cell)]
+    return [*block, _grid(rows, [width * 0.64, width * 0.2, width * 0.16], look.cell)]
 
 
-def _mix(figures: Figures, look: _Look, width: float, *, limit: int = 6) -> Table:
+def _mix(figures: Figures, look: _Look, width: float, *, limit: int = 5) -> Table:
     """Service lines and channels side by side: where the referrals went and how they came."""
     gap = 16
     half = (width - gap) / 2
@@ -455,10 +465,10 @@ def _overview(document: SummaryDocument, look: _Look, width: float) -> list[Flow
     story += _timings(report.program, document.targets, look, width)
     story.append(
         _side_by_side(
-            (_trend(report.program, report.program_previous, look, width * 0.55)),
-            (_close_reasons(report.program, look, width * 0.45 - 16)),
+            (_trend(report.program, report.program_previous, look, _TREND_SHARE * (width - _GAP))),
+            (_close_reasons(report.program, look, (1 - _TREND_SHARE) * (width - _GAP))),
             width,
-            split=0.55,
+            split=_TREND_SHARE,
         )
     )
     story.append(CondPageBreak(120))
@@ -478,15 +488,15 @@ def _overview(document: SummaryDocument, look: _Look, width: float) -> list[Flow
 
 
 _PARTNER_COLUMNS = (
-    ("Partner", 0.25),
+    ("Partner", 0.24),
     ("Received", 0.09),
-    ("Change", 0.09),
+    ("Change", 0.08),
     ("Reached", 0.09),
-    ("Scheduled", 0.1),
-    ("Seen", 0.08),
+    ("Scheduled", 0.11),
+    ("Seen", 0.07),
     ("Ack. on time", 0.1),
     ("1st contact on time", 0.12),
-    ("Wait", 0.08),
+    ("Wait", 0.1),
 )
 
 
@@ -516,13 +526,9 @@ def _partner_table(document: SummaryDocument, look: _Look) -> Listing:
 def _partner_page(document: SummaryDocument, index: int, look: _Look, width: float) -> list[Flowable]:
     partner = document.report.partners[index]
     current, previous = partner.current, partner.previous
-    moved = count_change(current.received, previous.received)
-    words = f"{current.received:,} referral{'s' if current.received != 1 else ''} received"
-    if moved not in (DASH, "new"):
-        words += f" ({moved} against {previous.received:,} in the previous period)"
     story: list[Flowable] = [
         Paragraph(markup(partner.partner_name), look.title),
-        Paragraph(markup(f"{_period_line(document.report)} · {words}"), look.subtitle),
+        Paragraph(markup(_period_line(document.report)), look.subtitle),
         Spacer(1, 8),
         _cards(current, previous, look, width),
         Spacer(1, 10),
@@ -531,10 +537,10 @@ def _partner_page(document: SummaryDocument, index: int, look: _Look, width: flo
     story += _timings(current, document.targets, look, width)
     story.append(
         _side_by_side(
-            (_trend(current, previous, look, width * 0.55)),
-            (_close_reasons(current, look, width * 0.45 - 16)),
+            (_trend(current, previous, look, _TREND_SHARE * (width - _GAP))),
+            (_close_reasons(current, look, (1 - _TREND_SHARE) * (width - _GAP))),
             width,
-            split=0.55,
+            split=_TREND_SHARE,
         )
     )
     story.append(_mix(current, look, width))
