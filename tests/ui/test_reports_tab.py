@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pypdf import PdfReader
 from PySide6.QtCore import QSettings, Qt, QUrl
 from PySide6.QtWidgets import QFileDialog, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
@@ -667,4 +668,40 @@ def test_the_period_s_referrals_and_the_figures_are_saved_as_csv(
     figures_file = tmp_path / "Figures - all partners - 2024-04.csv"
     assert figures_file.is_file() and "Oak Street Primary Care" in figures_file.read_text(
         encoding="utf-8-sig"
+    )
+
+
+def test_the_partner_summary_for_the_chosen_partner_is_saved_with_its_page_count(
+    qtbot: QtBot,
+    db: Database,
+    actor: Actor,
+    prefs: QSettings,
+    april_referrals: list[int],
+    partner_id: int,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    settings.save_letterhead_field(db, actor, settings.CLINIC_NAME, "Riverside Clinic")
+    asked: list[str] = []
+
+    def save_as(_parent: Any, _caption: str, suggested: str, _filter: str) -> tuple[str, str]:
+        asked.append(Path(suggested).name)
+        return str(tmp_path / Path(suggested).name), ""
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(save_as))
+    tab = make_tab(qtbot, db, actor, prefs)
+    with qtbot.waitSignal(tab.report_changed):
+        shown(qtbot, tab)
+    with qtbot.waitSignal(tab.report_changed):
+        tab.partners_picker.choose_only(partner_id)
+
+    with qtbot.waitSignal(tab.exporter.exported) as saved:
+        tab.exporter.summary_button.click()
+    target = tmp_path / "Partner summary - Oak Street Primary Care - 2024-04.pdf"
+    assert asked == [target.name] and saved.args[0].paths == (target,)
+    pages = len(PdfReader(target).pages)
+    assert pages >= 1
+    assert (
+        tab.exporter.saved_text.text()
+        == f"Saved {target.name} ({pages} page{'s' * (pages > 1)}) in {tmp_path}."
     )

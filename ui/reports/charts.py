@@ -94,6 +94,7 @@ def _view(chart: QChart, name: str, accessible: str) -> QChartView:
     view.setObjectName(name)
     view.setAccessibleName(accessible)
     view.setRenderHint(QPainter.RenderHint.Antialiasing)
+    view.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # nothing to do in a chart: Tab goes from the table on
     view.setMinimumHeight(180)
     view.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
     return view
