@@ -102,8 +102,10 @@ def monthly_chart(
     values = [number for _m, number in by_month] or [0]
     years = {month.year for month in months}
     chart = VerticalBarChart()
-    chart.x, chart.y = 6, 16
-    chart.width, chart.height = width - 12, height - TITLE_SIZE - 34
+    # A month or two would make slabs across the whole width: bars stay at most ~40 points wide.
+    chart.width = min(width - 12, 56.0 * len(months))
+    chart.height = height - TITLE_SIZE - 34
+    chart.x, chart.y = (width - chart.width) / 2, 16
     chart.data = [values]
     step = 1 if len(months) <= 18 else 2
     chart.categoryAxis.categoryNames = [
@@ -122,7 +124,7 @@ def monthly_chart(
     chart.bars[0].strokeColor = None
     chart.groupSpacing = 4 if len(months) <= 12 else 2
     if len(months) <= 24:
-        chart.barLabelFormat = "%d"
+        chart.barLabelFormat = lambda value: f"{int(value):,}"
         chart.barLabels.fontName = family.regular
         chart.barLabels.fontSize = LABEL_SIZE if len(months) <= 12 else LABEL_SIZE - 1.5
         chart.barLabels.fillColor = MUTED

@@ -150,16 +150,16 @@ def status_words(
     if state is State.SCHEDULED:
         return (f"Scheduled for {day}" if day else "Scheduled"), "", Standing.SCHEDULED
     if state is State.RECEIVED:
-        return "Received; we are contacting the patient", "", Standing.IN_PROGRESS
+        return "Received; contacting the patient", "", Standing.IN_PROGRESS
     if state is State.CONTACT_ATTEMPTED:
-        return "We are trying to reach the patient", "", Standing.IN_PROGRESS
+        return "Trying to reach the patient", "", Standing.IN_PROGRESS
     if state is State.REACHED:
-        return "Patient reached; scheduling in progress", "", Standing.IN_PROGRESS
+        return "Patient reached; being scheduled", "", Standing.IN_PROGRESS
     booked = f"Appointment of {day}" if day else ""
     if state is State.NO_SHOW:
-        return "Missed the appointment; we are following up", booked, Standing.IN_PROGRESS
+        return "Missed the appointment; following up", booked, Standing.IN_PROGRESS
     if state is State.APPOINTMENT_CANCELLED:
-        return "Appointment cancelled; we are rebooking", booked, Standing.IN_PROGRESS
+        return "Appointment cancelled; rebooking", booked, Standing.IN_PROGRESS
     reason = CLOSE_REASONS[close_reason].letter_text if close_reason else "closed"
     closed = f"Closed {long_date(closed_on)}" if closed_on is not None else ""
     return reason[:1].upper() + reason[1:], closed, Standing.CLOSED
@@ -256,16 +256,19 @@ def _letter_story(batch: LetterBatch, letter: StatusLetter, style: Styles, width
                 style.body,
             )
         )
-    story.append(Paragraph(_questions(head), style.body))
-    story.append(Paragraph("Thank you for your partnership in caring for these patients.", style.body))
+    story.append(
+        Paragraph(
+            f"{_questions(head)} Thank you for your partnership in caring for these patients.", style.body
+        )
+    )
     signature: list[Flowable] = [
         Paragraph("Sincerely,", style.body),
-        Spacer(1, 30),
+        Spacer(1, 24),
         Paragraph("_" * 32, style.body),
         Paragraph(f"{markup(batch.staff_name)}<br/>Referral Desk, {clinic}", style.body),
     ]
     story.append(KeepTogether(signature))
-    story.append(Spacer(1, 8))
+    story.append(Spacer(1, 4))
     story.append(Paragraph(_confidentiality(head), style.small))
     return story
 

@@ -466,7 +466,7 @@ def _overview(document: SummaryDocument, look: _Look, width: float) -> list[Flow
     story.append(
         _side_by_side(
             (_trend(report.program, report.program_previous, look, _TREND_SHARE * (width - _GAP))),
-            (_close_reasons(report.program, look, (1 - _TREND_SHARE) * (width - _GAP))),
+            (_close_reasons(report.program, look, (1 - _TREND_SHARE) * (width - _GAP), limit=8)),
             width,
             split=_TREND_SHARE,
         )
@@ -543,6 +543,7 @@ def _partner_page(document: SummaryDocument, index: int, look: _Look, width: flo
             split=_TREND_SHARE,
         )
     )
+    story.append(Spacer(1, 4))
     story.append(_mix(current, look, width))
     return story
 

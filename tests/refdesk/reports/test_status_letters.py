@@ -80,16 +80,16 @@ def batch(*letters: StatusLetter) -> LetterBatch:
 @pytest.mark.parametrize(
     ("state", "reason", "expected"),
     [
-        (State.RECEIVED, None, ("Received; we are contacting the patient", "", Standing.IN_PROGRESS)),
-        (State.CONTACT_ATTEMPTED, None, ("We are trying to reach the patient", "", Standing.IN_PROGRESS)),
-        (State.REACHED, None, ("Patient reached; scheduling in progress", "", Standing.IN_PROGRESS)),
+        (State.RECEIVED, None, ("Received; contacting the patient", "", Standing.IN_PROGRESS)),
+        (State.CONTACT_ATTEMPTED, None, ("Trying to reach the patient", "", Standing.IN_PROGRESS)),
+        (State.REACHED, None, ("Patient reached; being scheduled", "", Standing.IN_PROGRESS)),
         (State.SCHEDULED, None, ("Scheduled for May 20, 2024", "", Standing.SCHEDULED)),
         (State.COMPLETED, None, ("Seen on May 20, 2024", "", Standing.SEEN)),
         (
             State.NO_SHOW,
             None,
             (
-                "Missed the appointment; we are following up",
+                "Missed the appointment; following up",
                 "Appointment of May 20, 2024",
                 Standing.IN_PROGRESS,
             ),
@@ -142,7 +142,7 @@ def test_names_in_any_script_and_with_markup_characters_print_exactly_as_typed()
 
 
 def test_one_file_gives_each_letter_its_letterhead_its_pages_and_an_outline_entry() -> None:
-    many = tuple(line(f"Patient {n}", "Received; we are contacting the patient") for n in range(70))
+    many = tuple(line(f"Patient {n}", "Received; contacting the patient") for n in range(70))
     letters = (
         StatusLetter(1, Recipient("Alpha Care"), many),
         StatusLetter(2, Recipient("Beta Clinic", "Ann Lee"), (line("Solo Patient", "Seen"),)),
@@ -234,7 +234,7 @@ def test_the_letters_say_where_each_referral_stands_and_each_is_logged(
     assert f"Scheduled for {booked_for}" in text
     assert "Could not reach the patient" in text
     assert "Declined: insurance out of network" in text
-    assert "Received; we are contacting the patient" in text
+    assert "Received; contacting the patient" in text
     assert "5 referrals: 1 seen, 1 scheduled, 1 in progress, 2 closed" in text
     assert "Dear Dr. Øyvind <Ærø>," in text and "By fax: (555) 310-2200" in text
     assert "Long Ago" not in text  # received before the period
