@@ -23,6 +23,7 @@ file (promise 18).
 from __future__ import annotations
 
 import io
+import itertools
 import re
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Sequence
@@ -457,12 +458,12 @@ class Section(Flowable):  # type: ignore[misc]  # ReportLab ships no type hints
     and ``title`` becomes an entry of the PDF's outline, so a 500-letter file can be browsed by partner.
     """
 
-    _count = 0
+    #: Numbers the sections of every document (``next`` on a count is atomic: workers may build at once).
+    _numbers = itertools.count(1)
 
     def __init__(self, reference: str, *, title: str | None = None) -> None:
         super().__init__()
-        Section._count += 1
-        self.mark = _SectionMark(Section._count, reference, title)
+        self.mark = _SectionMark(next(Section._numbers), reference, title)
         self.width = self.height = 0
 
     def wrap(self, _available_width: float, _available_height: float) -> tuple[float, float]:
