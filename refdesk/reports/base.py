@@ -263,34 +263,41 @@ class TextCell(Flowable):  # type: ignore[misc]  # ReportLab ships no type hints
         return self.width, self.height
 
     def draw(self) -> None:
-        text = self.canv.beginText()
-        _draw_pieces(text, self._pieces, 0, self.height, None)
-        self.canv.drawText(text)
+        pen = _Pen(self.canv.beginText())
+        pen.write(self._pieces, 0, self.height)
+        self.canv.drawText(pen.text)
 
 
-def _draw_pieces(
-    text: Any,
-    pieces: Sequence[_Piece],
-    x: float,
-    top: float,
-    current: ParagraphStyle | None,
-    *,
-    right: float | None = None,
-) -> ParagraphStyle | None:
-    """Add ``pieces`` to the text object ``text``, the first line's top at (``x``, ``top``), or each line
-    ending at ``right`` when given; returns the style in effect after them (fonts and colours are set
-    only when they change)."""
-    for piece, style in pieces:
-        if style is not current:
-            text.setFont(style.fontName, style.fontSize)
-            text.setFillColor(style.textColor)
-            current = style
-        left = x if right is None else right - stringWidth(piece, style.fontName, style.fontSize)
-        # The baseline sits where a Paragraph of the same style puts it: one font size below the top.
-        text.setTextOrigin(left, top - style.fontSize)
-        text.textOut(piece)
-        top -= style.leading
-    return current
+class _Pen:
+    """Writes pieces of text into one PDF text object, setting the font and colour only when they
+    change and moving from line to line by offsets (``Td``, two numbers) rather than placing each line
+    afresh (``Tm``, six): number formatting is most of the cost of a long list without ReportLab's
+    optional C accelerator."""
+
+    def __init__(self, text: Any) -> None:
+        self.text = text
+        self.style: ParagraphStyle | None = None
+        self.at: tuple[float, float] | None = None
+
+    def write(self, pieces: Sequence[_Piece], x: float, top: float, *, right: float | None = None) -> None:
+        """``pieces`` one under the other, the first line's top at (``x``, ``top``), or each line ending
+        at ``right`` when given."""
+        text = self.text
+        for piece, style in pieces:
+            if style is not self.style:
+                text.setFont(style.fontName, style.fontSize)
+                text.setFillColor(style.textColor)
+                self.style = style
+            left = x if right is None else right - stringWidth(piece, style.fontName, style.fontSize)
+            # The baseline sits where a Paragraph of the same style puts it: one font size below the top.
+            baseline = top - style.fontSize
+            if self.at is None:
+                text.setTextOrigin(left, baseline)
+            else:
+                text.moveCursor(left - self.at[0], self.at[1] - baseline)
+            self.at = (left, baseline)
+            text.textOut(piece)
+            top -= style.leading
 
 
 @dataclass(frozen=True, slots=True)
@@ -410,22 +417,17 @@ class Listing(Flowable):  # type: ignore[misc]  # ReportLab ships no type hints
         canvas.saveState()
         canvas.setFillColor(look.head_fill)
         canvas.rect(0, top - measured.head_height, self.width, measured.head_height, stroke=0, fill=1)
-        text = canvas.beginText()
-        current: ParagraphStyle | None = None
+        pen = _Pen(canvas.beginText())
         for left, right, cell in zip(lefts, rights, measured.head, strict=True):
-            current = _draw_pieces(
-                text, cell, left + look.padding, top - look.top_padding, current, right=right
-            )
+            pen.write(cell, left + look.padding, top - look.top_padding, right=right)
         rules: list[tuple[float, float, float, float]] = []
         y = top - measured.head_height
         for row, height in zip(measured.rows, measured.heights, strict=True):
             for left, right, cell in zip(lefts, rights, row, strict=True):
-                current = _draw_pieces(
-                    text, cell, left + look.padding, y - look.top_padding, current, right=right
-                )
+                pen.write(cell, left + look.padding, y - look.top_padding, right=right)
             y -= height
             rules.append((0, y, self.width, y))
-        canvas.drawText(text)
+        canvas.drawText(pen.text)
         canvas.setStrokeColor(look.head_rule)
         canvas.setLineWidth(0.8)
         canvas.line(0, top - measured.head_height, self.width, top - measured.head_height)
