@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from refdesk import APP_NAME, __version__
 from refdesk.services import queue, settings
 from refdesk.services.actor import Actor
+from refdesk.services.queue import QueueFilter
 from refdesk.storage import Database
 from ui.detail.keys import shortcut_help
 from ui.dialogs.intake_scripts import IntakeScriptsDialog
@@ -37,9 +38,12 @@ from ui.referral_form import FormChoices
 from ui.shortcuts import SHORTCUTS, Shortcut, by_key
 from ui.tasks import TaskRunner
 from ui.today import TodayView
+from ui.widgets.lazy import LazyPage
 
 if TYPE_CHECKING:
+    from ui.partners.tab import PartnersTab
     from ui.referral_detail import ReferralDetail
+    from ui.reports.tab import ReportsTab
 
 #: How often the status bar counts are refreshed while the window is open.
 STATUS_REFRESH_MS = 60_000
@@ -89,8 +93,10 @@ class MainWindow(QMainWindow):
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.today, "Today")
         self.tabs.addTab(self.splitter, "Queue")
-        self.tabs.addTab(_coming("Partners: the partner list, contacts and outreach log."), "Partners")
-        self.tabs.addTab(_coming("Reports: partner summaries and status letters."), "Reports")
+        self.partners_page: LazyPage[PartnersTab] = LazyPage(self._build_partners, "partnersPage")
+        self.tabs.addTab(self.partners_page, "Partners")
+        self.reports_page: LazyPage[ReportsTab] = LazyPage(self._build_reports, "reportsPage")
+        self.tabs.addTab(self.reports_page, "Reports")
 
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -158,9 +164,17 @@ class MainWindow(QMainWindow):
     # -- behaviour ---------------------------------------------------------------------------------
 
     def show_tab(self, index: int) -> None:
+        """Bring a tab forward with the keyboard in it (Ctrl+1…4): the keys go on working at once."""
         self.tabs.setCurrentIndex(index)
+        page = self.tabs.currentWidget()
+        target = self.queue if page is self.splitter else page
+        target.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def find(self) -> None:
+        """Ctrl+F: the search of the tab in front (partners on the Partners tab, else the queue's)."""
+        if self.tabs.currentWidget() is self.partners_page:
+            self.partners.focus_search()
+            return
         self.show_tab(self.TABS.index("Queue"))
         self.queue.focus_search()
 
@@ -184,6 +198,35 @@ class MainWindow(QMainWindow):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.finished.connect(lambda _result: self._detail and self._detail.refresh())
         dialog.open()
+
+    def _build_partners(self) -> PartnersTab:
+        from ui.partners.tab import PartnersTab  # built on first use: see ui.widgets.lazy
+
+        tab = PartnersTab(self._db, self._actor, self._runner)
+        tab.open_partner_referrals.connect(self.show_partner_referrals)
+        return tab
+
+    def _build_reports(self) -> ReportsTab:
+        from ui.reports.tab import ReportsTab  # built on first use: see ui.widgets.lazy
+
+        return ReportsTab(self._db, self._actor, self._runner)
+
+    @property
+    def reports(self) -> ReportsTab:
+        """The Reports tab's content (built now if it was not yet)."""
+        return self.reports_page.content()
+
+    @property
+    def partners(self) -> PartnersTab:
+        """The Partners tab's content (built now if it was not yet)."""
+        return self.partners_page.content()
+
+    def show_partner_referrals(self, partner_id: int) -> None:
+        """A partner's "Show referrals": the queue, filtered to that partner's open referrals."""
+        self.show_tab(self.TABS.index("Queue"))
+        self.queue.reload_choices()  # the partner may have been added since the queue's pickers were read
+        self.queue.filter_bar.set_filter(QueueFilter(partner_ids=frozenset({partner_id})))
+        self.queue.table.setFocus(Qt.FocusReason.OtherFocusReason)
 
     @property
     def detail(self) -> ReferralDetail:
@@ -226,7 +269,13 @@ class MainWindow(QMainWindow):
     def refresh_all(self) -> None:
         self.queue.refresh()
         self.today.refresh()
+        for page in self._lazy_pages():
+            if page.built:
+                page.content().refresh()
         self.refresh_counts()
+
+    def _lazy_pages(self) -> tuple[LazyPage[Any], ...]:
+        return (self.partners_page, self.reports_page)
 
     def refresh_counts(self) -> None:
         self._runner.submit(lambda _ctx: queue.status_counts(self._db), on_done=self._show_counts)
@@ -283,11 +332,6 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
 
-def _coming(text: str) -> QLabel:
-    label = QLabel(text, objectName="emptyState", alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True)
-    return label
-
-
 class ShortcutsDialog(QDialog):
     """Help → Keyboard shortcuts: the window's shortcuts (from ui.shortcuts) and the detail panel's."""
 
@@ -296,6 +340,9 @@ class ShortcutsDialog(QDialog):
         self.setWindowTitle("Keyboard shortcuts")
         rows: list[tuple[str, str, str]] = [(s.group, s.text, s.native()) for s in SHORTCUTS]
         rows += [("Referral", text, keys) for text, keys in _detail_shortcuts()]
+        from ui.partners.tab import KEYS as PARTNER_KEYS  # the tab owns its keys
+
+        rows += [("Partners", text, keys) for keys, text in PARTNER_KEYS]
         table = QTableWidget(len(rows), 3, objectName="shortcutsTable")
         table.setHorizontalHeaderLabels(["Where", "What", "Keys"])
         table.verticalHeader().hide()

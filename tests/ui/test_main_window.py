@@ -8,13 +8,14 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QApplication, QCheckBox, QLabel, QTableWidget
+from PySide6.QtCore import QEvent, QObject, QSettings, Qt
+from PySide6.QtWidgets import QApplication, QCheckBox, QLabel, QTableWidget, QWidget
 from pytestqt.qtbot import QtBot
 
 from refdesk.domain.lifecycle import CloseReason, State
-from refdesk.domain.vocab import AttemptOutcome
+from refdesk.domain.vocab import AttemptOutcome, PartnerCategory
 from refdesk.services.actor import Actor
+from refdesk.services.catalog import NewPartner, create_partner
 from refdesk.services.referrals import NewReferral, create_referral, get_referral
 from refdesk.services.timeline import referral_timeline
 from refdesk.storage import Database
@@ -244,3 +245,62 @@ def test_no_menu_takes_an_alt_key_the_referral_detail_uses(window: MainWindow) -
     }
     assert len(menu_keys) == len(window.menuBar().actions())
     assert not menu_keys & detail_keys, f"menus take {sorted(menu_keys & detail_keys)}"
+
+
+def test_a_partners_referrals_open_in_the_queue_filtered_to_it(
+    qtbot: QtBot, window: MainWindow, db: Database, actor: Actor, partner_id: int, referral_id: int
+) -> None:
+    lakeview = NewPartner(name="Lakeview Pediatrics", category=PartnerCategory.PRIMARY_CARE)
+    other = create_partner(db, actor, lakeview)
+    assert not window.partners_page.built  # built when first shown: start-up does not pay for it
+    press(qtbot, Qt.Key.Key_3, CTRL)
+    qtbot.waitUntil(lambda: window.partners_page.built and window.partners.isVisible())
+
+    # Ctrl+F on the Partners tab searches partners, not the queue.
+    press(qtbot, Qt.Key.Key_F, CTRL)
+    assert window.partners.isAncestorOf(QApplication.focusWidget())
+
+    window.partners.open_partner_referrals.emit(other)
+    assert window.tabs.currentIndex() == window.TABS.index("Queue")
+    assert window.queue.filter_bar.filter().partner_ids == frozenset({other})
+    qtbot.waitUntil(lambda: window.queue.model.rowCount() == 0)  # the referral is Oak Street's
+
+    window.partners.open_partner_referrals.emit(partner_id)
+    qtbot.waitUntil(lambda: window.queue.model.rowCount() == 1)
+    assert window.queue.current_referral_id() in (None, referral_id)
+
+
+class _WindowsShown(QObject):
+    """Counts top-level windows shown other than the main window (a parentless widget shown too early
+    flashes as a window of its own and takes the keyboard from the desk)."""
+
+    def __init__(self, main: QWidget) -> None:
+        super().__init__()
+        self.main = main
+        self.names: list[str] = []
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        window = isinstance(watched, QWidget) and watched.isWindow() and watched is not self.main
+        if event.type() == QEvent.Type.Show and window and watched.windowType() != Qt.WindowType.Popup:
+            self.names.append(f"{type(watched).__name__} {watched.objectName()}")
+        return False
+
+
+def test_opening_every_tab_and_a_referral_flashes_no_stray_window_and_keeps_the_keyboard(
+    qtbot: QtBot, window: MainWindow, referral_id: int
+) -> None:
+    shown = _WindowsShown(window)
+    QApplication.instance().installEventFilter(shown)
+    try:
+        for key, name in ((Qt.Key.Key_3, "Partners"), (Qt.Key.Key_4, "Reports"), (Qt.Key.Key_1, "Today")):
+            press(qtbot, key, CTRL)
+            qtbot.waitUntil(lambda name=name: window.tabs.tabText(window.tabs.currentIndex()) == name)
+            QApplication.processEvents()
+            assert window.isActiveWindow() and QApplication.focusWidget() is not None, name
+        window.open_referral(referral_id)
+        qtbot.waitUntil(lambda: window.detail.referral_id == referral_id)
+        QApplication.processEvents()
+    finally:
+        QApplication.instance().removeEventFilter(shown)
+    assert shown.names == []
+    assert window.isActiveWindow()

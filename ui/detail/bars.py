@@ -176,8 +176,8 @@ class EntryList(QWidget):
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._empty = plain_label(empty_text, f"{prefix}Empty")
+        self._layout.addWidget(self._empty)  # parented first: a parentless label shown is a window
         self._empty.setVisible(bool(empty_text))
-        self._layout.addWidget(self._empty)
 
     def set_entries(self, entries: Sequence[TimelineEntry]) -> None:
         while len(self._rows) < len(entries):

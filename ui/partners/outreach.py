@@ -128,8 +128,7 @@ class OutreachPane(QWidget):
         self._busy = False
         self.setObjectName("outreachPane")
 
-        self.next_touch = plain_label("nextTouch")
-        self.next_touch.setVisible(True)
+        self.next_touch = plain_label("nextTouch", hide_empty=False)
         cadence_row = QHBoxLayout()
         cadence_label = QLabel("Outreach &cadence")
         cadence_label.setBuddy(cadence_box.findChild(QWidget, "outreach_cadence") or cadence_box)

@@ -136,8 +136,7 @@ class ReportsTab(QWidget):
         holder_layout = QVBoxLayout(self._charts_holder)
         holder_layout.setContentsMargins(0, 0, 0, 0)
         self.exporter = ReportExporter(db, actor, runner, settings, self)
-        self.status = plain_label("reportsStatus")
-        self.status.show()
+        self.status = plain_label("reportsStatus", hide_empty=False)
         self.error_bar, self.error_label = error_bar(self, "reports", self.refresh)
         self._build()
 

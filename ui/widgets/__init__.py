@@ -17,17 +17,20 @@ def named(widget: W, name: str) -> W:
     return widget
 
 
-def plain_label(name: str, text: str = "") -> QLabel:
-    """A wrapping label that shows its text as plain text and hides while empty.
+def plain_label(name: str, text: str = "", *, hide_empty: bool = True) -> QLabel:
+    """A wrapping label that shows its text as plain text and (unless ``hide_empty`` is False) hides
+    while empty.
 
     Plain text, always: QLabel's default (AutoText) renders anything that looks like HTML, and names,
     reasons and error messages come from people and partners. Hidden while empty, so an unused message
-    line takes no room.
+    line takes no room. Never shown here: a label without a parent yet that is shown becomes a window of
+    its own for a moment, and takes the keyboard from the main window.
     """
     label = QLabel()
     label.setObjectName(name)
     label.setTextFormat(Qt.TextFormat.PlainText)
     label.setWordWrap(True)
     label.setText(text)
-    label.setVisible(bool(text))
+    if hide_empty and not text:
+        label.hide()
     return label
