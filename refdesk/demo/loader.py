@@ -35,11 +35,13 @@ from refdesk.domain.models import (
     Base,
     ChecklistAnswer,
     ContactAttempt,
+    MetricCell,
     Referral,
     ReferralRecord,
     StatusEvent,
 )
 from refdesk.errors import RefDeskError
+from refdesk.services import metric_cells
 from refdesk.storage import Database, search_index
 from refdesk.storage.engine import BEGIN_OPTION
 
@@ -88,6 +90,8 @@ def load(
                 )
             directory = build_directory(writer, clock, Random(seed), partners)
             written = _write_referrals(writer, clock, directory, seed, referrals, progress)
+            # The stream bypasses the ORM, whose session hooks keep the metric facts and cells current.
+            written[MetricCell.__tablename__] = metric_cells.rebuild_all(writer)
             detail = {
                 "seed": seed,
                 "now": clock.aware(clock.now).isoformat(),

@@ -2,6 +2,7 @@
 
 from refdesk.domain.models.audit import AuditEvent
 from refdesk.domain.models.base import Base, EnumText, UTCDateTime
+from refdesk.domain.models.metrics import MetricCell, MetricFact
 from refdesk.domain.models.partners import LetterSent, Partner, PartnerContact, PartnerTouch, partner_name_key
 from refdesk.domain.models.referrals import (
     Appointment,
@@ -24,6 +25,8 @@ __all__ = [
     "IntakeItem",
     "IntakeScript",
     "LetterSent",
+    "MetricCell",
+    "MetricFact",
     "Partner",
     "PartnerContact",
     "PartnerTouch",

@@ -18,6 +18,8 @@ from refdesk.domain.models import (
     ContactAttempt,
     IntakeItem,
     IntakeScript,
+    MetricCell,
+    MetricFact,
     Partner,
     PartnerContact,
     PartnerTouch,
@@ -44,6 +46,8 @@ ALL_MODELS = (
     IntakeScript,
     IntakeItem,
     Staff,
+    MetricFact,
+    MetricCell,
 )
 
 
