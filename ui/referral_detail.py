@@ -47,7 +47,7 @@ from refdesk.services.scheduling import AppointmentHistory
 from refdesk.services.timeline import EntryKind, TimelineEntry, referral_timeline
 from refdesk.storage import Database
 from ui.detail.appointment import AppointmentPane
-from ui.detail.bars import MessageBar, PromptBar, plain_label, scrolling, set_style_property
+from ui.detail.bars import MessageBar, PromptBar, scrolling, set_style_property
 from ui.detail.checklist import ChecklistPane
 from ui.detail.contact_log import ContactLog
 from ui.detail.header import DetailHeader
@@ -59,6 +59,7 @@ from ui.dialogs.close_referral import CloseReferralDialog
 from ui.errors import user_message
 from ui.referral_form import FIELD_NAMES, FormChoices, ReferralForm
 from ui.tasks import TaskHandle, TaskRunner
+from ui.widgets import plain_label
 
 T = TypeVar("T")
 
@@ -139,7 +140,9 @@ class ReferralDetail(QWidget):
         self.messages = MessageBar()
         self.prompt = PromptBar()
         self.prompt.dismiss_button.clicked.connect(self._prompt_dismissed)
-        self.placeholder = plain_label("Open a referral from the queue (Enter).", "detailPlaceholder")
+        self.placeholder = plain_label(
+            "detailPlaceholder", "Open a referral from the queue (Enter).", hide_empty=False, selectable=True
+        )
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
 
         self.header = DetailHeader()

@@ -55,12 +55,11 @@ from refdesk.services.scheduling import (
     item_title,
 )
 from refdesk.storage import Database
-from ui.detail.bars import plain_label
 from ui.detail.state_actions import MNEMONICS, with_mnemonic
 from ui.dialogs.book_appointment import BookAppointmentDialog, Mode, describe
 from ui.errors import user_message
 from ui.tasks import TaskRunner
-from ui.widgets import named
+from ui.widgets import named, plain_label
 from ui.widgets.dates import DateTimeField, InputError, format_date
 
 D = TypeVar("D", bound=QDialog)
@@ -139,11 +138,11 @@ class AppointmentPane(QGroupBox):
         self._db, self._actor, self._runner = db, actor, runner
         self._history: AppointmentHistory | None = None
 
-        self.summary = plain_label(object_name="appointmentSummary")
-        self.status = plain_label(object_name="appointmentStatus")
-        self.reschedules = plain_label(object_name="rescheduleCount")
-        self.warnings = plain_label(object_name="authWarnings")
-        self.gate_hint = plain_label(object_name="gateHint")
+        self.summary = plain_label("appointmentSummary", hide_empty=False, selectable=True)
+        self.status = plain_label("appointmentStatus", hide_empty=False, selectable=True)
+        self.reschedules = plain_label("rescheduleCount", hide_empty=False, selectable=True)
+        self.warnings = plain_label("authWarnings", hide_empty=False, selectable=True)
+        self.gate_hint = plain_label("gateHint", hide_empty=False, selectable=True)
 
         self.book_button = self._button("bookButton", "Book…", MOVE_KEYS[State.SCHEDULED])
         self.book_button.clicked.connect(self.open_booking)
@@ -380,7 +379,7 @@ class ConfirmAppointmentDialog(QDialog):
         self._options[0][0].setChecked(True)
         self.when = named(DateTimeField(), "confirmWhen")
         self.when.set_value(datetime.now().replace(second=0, microsecond=0))
-        self._error = plain_label(object_name="fieldError")
+        self._error = plain_label("fieldError", hide_empty=False, selectable=True)
         self._error.setProperty("field", "on")
         self._error.hide()
         form = QFormLayout()
@@ -389,7 +388,7 @@ class ConfirmAppointmentDialog(QDialog):
         form.addRow(when_label, self.when)
         layout.addLayout(form)
         layout.addWidget(self._error)
-        self._message = plain_label(object_name="dialogMessage")
+        self._message = plain_label("dialogMessage", hide_empty=False, selectable=True)
         self._message.hide()
         layout.addWidget(self._message)
         buttons = QDialogButtonBox(

@@ -1,4 +1,4 @@
-"""Small building blocks of the detail view: plain-text labels, local times, scrolling panes, reusable
+"""Small building blocks of the detail view: local times, scrolling panes, reusable
 rows of logged events, and the two bars that speak to the user inside the view instead of in a modal box.
 
 A refusal ("reach the patient before scheduling") or an offer ("close as unable to reach?") belongs next
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from refdesk.domain.times import to_local
 from refdesk.services.timeline import TimelineEntry
+from ui.widgets import plain_label
 
 #: How the view writes a moment: the workstation's local time, with the weekday (front desks plan by it).
 TIME_FORMAT = "%a %d %b %Y %H:%M"
@@ -32,19 +33,6 @@ TIME_FORMAT = "%a %d %b %Y %H:%M"
 
 def local_time(moment: datetime) -> str:
     return to_local(moment).strftime(TIME_FORMAT)
-
-
-def plain_label(text: str = "", object_name: str = "", *, wrap: bool = True) -> QLabel:
-    """A label that shows its text literally: names such as ``<b>Ольга</b> & O'Brien`` come from the
-    database and must never be read as markup (QLabel's default guesses rich text from a ``<``)."""
-    label = QLabel()
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setText(text)
-    label.setWordWrap(wrap)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    if object_name:
-        label.setObjectName(object_name)
-    return label
 
 
 def scrolling(content: QWidget, object_name: str) -> QScrollArea:
@@ -81,7 +69,7 @@ class MessageBar(QFrame):
         self.setObjectName("messageBar")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setProperty("kind", "info")
-        self._text = plain_label(object_name="messageText")
+        self._text = plain_label("messageText", hide_empty=False, selectable=True)
         self._text.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         dismiss = QPushButton("Dismiss")
         dismiss.setObjectName("messageDismiss")
@@ -119,7 +107,7 @@ class PromptBar(QFrame):
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setProperty("prompt", "")
         self._on_accept: Callable[[], None] | None = None
-        self._text = plain_label(object_name="promptText")
+        self._text = plain_label("promptText", hide_empty=False, selectable=True)
         self._text.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.accept_button = QPushButton()
         self.accept_button.setObjectName("promptAccept")
@@ -175,7 +163,7 @@ class EntryList(QWidget):
         self._rows: list[tuple[QFrame, QLabel, QLabel]] = []
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
-        self._empty = plain_label(empty_text, f"{prefix}Empty")
+        self._empty = plain_label(f"{prefix}Empty", empty_text, hide_empty=False, selectable=True)
         self._layout.addWidget(self._empty)  # parented first: a parentless label shown is a window
         self._empty.setVisible(bool(empty_text))
 
@@ -197,8 +185,8 @@ class EntryList(QWidget):
         layout = QVBoxLayout(row)
         layout.setContentsMargins(0, 2, 0, 2)
         layout.setSpacing(0)
-        when = plain_label(object_name=f"{self._prefix}When")
-        text = plain_label(object_name=f"{self._prefix}Text")
+        when = plain_label(f"{self._prefix}When", hide_empty=False, selectable=True)
+        text = plain_label(f"{self._prefix}Text", hide_empty=False, selectable=True)
         layout.addWidget(when)
         layout.addWidget(text)
         self._layout.addWidget(row)

@@ -40,10 +40,10 @@ from refdesk.services import intake
 from refdesk.services.actor import Actor
 from refdesk.services.intake import Checklist, ChecklistRow, RetiredAnswer
 from refdesk.storage import Database
-from ui.detail.bars import plain_label, scrolling, set_style_property
+from ui.detail.bars import scrolling, set_style_property
 from ui.errors import user_message
 from ui.tasks import TaskHandle, TaskRunner
-from ui.widgets import named
+from ui.widgets import named, plain_label
 from ui.widgets.choices import ChoiceCombo
 from ui.widgets.dates import DateLineEdit, InputError, format_date
 
@@ -121,13 +121,15 @@ class _ItemRow(QFrame):
         self.required = row.required
         self.known: Any = row.value
         self.pending = 0
-        self.prompt = plain_label(f"{number}. {row.prompt}", "itemPrompt")
-        self.required_mark = plain_label("Required" if row.required else "", "itemRequired", wrap=False)
-        self.blocks_mark = plain_label("", "itemBlocks", wrap=False)
+        self.prompt = plain_label("itemPrompt", f"{number}. {row.prompt}", hide_empty=False, selectable=True)
+        self.required_mark = plain_label(
+            "itemRequired", "Required" if row.required else "", hide_empty=False, wrap=False, selectable=True
+        )
+        self.blocks_mark = plain_label("itemBlocks", hide_empty=False, wrap=False, selectable=True)
         self.editor = self._make_editor(row)
         self.editor.setAccessibleName(row.prompt)
-        self.note = plain_label("", "itemNote")
-        self.error = plain_label("", "fieldError")
+        self.note = plain_label("itemNote", hide_empty=False, selectable=True)
+        self.error = plain_label("fieldError", hide_empty=False, selectable=True)
         marks = QHBoxLayout()
         marks.setContentsMargins(0, 0, 0, 0)
         marks.setSpacing(self.fontMetrics().averageCharWidth() * 2)
@@ -270,11 +272,14 @@ class ChecklistPane(QWidget):
         self._build()
 
     def _build(self) -> None:
-        self.progress = plain_label("", "checklistProgress")
-        self.message = plain_label("", "checklistMessage")
+        self.progress = plain_label("checklistProgress", hide_empty=False, selectable=True)
+        self.message = plain_label("checklistMessage", hide_empty=False, selectable=True)
         self.message.hide()
         self.empty = plain_label(
-            "This service line has no intake items. Add them in Settings → Intake scripts.", "checklistEmpty"
+            "checklistEmpty",
+            "This service line has no intake items. Add them in Settings → Intake scripts.",
+            hide_empty=False,
+            selectable=True,
         )
         self.empty.hide()
         content = QWidget()
@@ -399,8 +404,10 @@ class ChecklistPane(QWidget):
                 widget.deleteLater()
         for entry in retired:
             label = plain_label(
-                f"{entry.prompt}\nAnswer: {shown_answer(entry.value)} (script version {entry.version})",
                 "retiredEntry",
+                f"{entry.prompt}\nAnswer: {shown_answer(entry.value)} (script version {entry.version})",
+                hide_empty=False,
+                selectable=True,
             )
             self._retired_layout.addWidget(label)
         self.retired.setVisible(bool(retired))

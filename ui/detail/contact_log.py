@@ -31,7 +31,8 @@ from PySide6.QtWidgets import (
 
 from refdesk.domain.vocab import AttemptMethod, AttemptOutcome
 from refdesk.services.timeline import EntryKind, TimelineEntry
-from ui.detail.bars import EntryList, plain_label
+from ui.detail.bars import EntryList
+from ui.widgets import plain_label
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,8 +98,8 @@ class ContactLog(QGroupBox):
         note_row.addWidget(note_label)
         note_row.addWidget(self.note, 1)
 
-        self.count = plain_label(object_name="attemptCount")
-        self.cannot_log = plain_label(object_name="contactClosedHint")
+        self.count = plain_label("attemptCount", hide_empty=False, selectable=True)
+        self.cannot_log = plain_label("contactClosedHint", hide_empty=False, selectable=True)
         self.cannot_log.hide()
         self._entries = EntryList("attempt")
 

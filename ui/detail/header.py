@@ -15,7 +15,8 @@ from refdesk.domain.formats import referral_number
 from refdesk.domain.models import Referral
 from refdesk.domain.times import local_today, utc_now
 from refdesk.domain.vocab import Urgency
-from ui.detail.bars import local_time, plain_label, set_style_property
+from ui.detail.bars import local_time, set_style_property
+from ui.widgets import plain_label
 
 NOTHING = "—"
 
@@ -39,24 +40,24 @@ class DetailHeader(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("detailHeader")
-        self.number = plain_label(object_name="referralNumber", wrap=False)
-        self.name = plain_label(object_name="patientName")
+        self.number = plain_label("referralNumber", hide_empty=False, wrap=False, selectable=True)
+        self.name = plain_label("patientName", hide_empty=False, selectable=True)
         self.name.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        self.urgency_marker = plain_label(object_name="urgencyMarker", wrap=False)
-        self.state_badge = plain_label(object_name="stateBadge", wrap=False)
+        self.urgency_marker = plain_label("urgencyMarker", hide_empty=False, wrap=False, selectable=True)
+        self.state_badge = plain_label("stateBadge", hide_empty=False, wrap=False, selectable=True)
         top = QHBoxLayout()
         top.addWidget(self.number)
         top.addWidget(self.name, 1)
         top.addWidget(self.urgency_marker)
         top.addWidget(self.state_badge)
 
-        self.dob = plain_label(object_name="patientDob")
-        self.phone = plain_label(object_name="patientPhone")
-        self.partner = plain_label(object_name="partnerName")
-        self.service_line = plain_label(object_name="serviceLineName")
-        self.urgency = plain_label(object_name="urgencyText")
-        self.owner = plain_label(object_name="ownerName")
-        self.next_action = plain_label(object_name="nextAction")
+        self.dob = plain_label("patientDob", hide_empty=False, selectable=True)
+        self.phone = plain_label("patientPhone", hide_empty=False, selectable=True)
+        self.partner = plain_label("partnerName", hide_empty=False, selectable=True)
+        self.service_line = plain_label("serviceLineName", hide_empty=False, selectable=True)
+        self.urgency = plain_label("urgencyText", hide_empty=False, selectable=True)
+        self.owner = plain_label("ownerName", hide_empty=False, selectable=True)
+        self.next_action = plain_label("nextAction", hide_empty=False, selectable=True)
         facts = QGridLayout()
         pairs = [
             ("Born", self.dob),

@@ -51,9 +51,10 @@ from refdesk.errors import ValidationError
 from refdesk.services import records as records_service
 from refdesk.services.actor import Actor
 from refdesk.storage import Database
-from ui.detail.bars import MessageBar, plain_label, set_style_property
+from ui.detail.bars import MessageBar, set_style_property
 from ui.errors import user_message
 from ui.tasks import TaskContext, TaskHandle, TaskRunner
+from ui.widgets import plain_label
 from ui.widgets.bars import error_bar
 from ui.widgets.dates import DateLineEdit, InputError, format_date
 
@@ -325,7 +326,7 @@ class RecordsPane(QWidget):
         bar = QFrame(self)
         bar.setObjectName("recordsSaved")
         bar.setFrameShape(QFrame.Shape.StyledPanel)
-        self.saved_text = plain_label(object_name="recordsSavedText")
+        self.saved_text = plain_label("recordsSavedText", hide_empty=False, selectable=True)
         self.saved_text.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         open_file = QPushButton("Open file", bar)
         open_file.setObjectName("recordsOpenFile")

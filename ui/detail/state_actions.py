@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QGridLayout, QGroupBox, QPushButton, QVBoxLayout, 
 
 from refdesk.domain import lifecycle
 from refdesk.domain.lifecycle import State
-from ui.detail.bars import plain_label
+from ui.widgets import plain_label
 
 #: The Alt+letter of each state's button. A state missing here still gets its button, without a key.
 MNEMONICS: dict[State, str] = {
@@ -94,10 +94,16 @@ class StateActions(QGroupBox):
         self._reopen.setToolTip(f"Reopen the referral to work it again (Alt+{REOPEN_KEY})")
         self._reopen.clicked.connect(self.reopen_requested)
 
-        self._move_caption = plain_label("Move to (Alt + underlined letter):", "moveCaption")
-        self._close_caption = plain_label("Close as:", "closeCaption")
-        self._closed_caption = plain_label("The referral is closed.", "closedCaption")
-        self._finished_caption = plain_label("Finished: the first visit is completed.", "finishedCaption")
+        self._move_caption = plain_label(
+            "moveCaption", "Move to (Alt + underlined letter):", hide_empty=False, selectable=True
+        )
+        self._close_caption = plain_label("closeCaption", "Close as:", hide_empty=False, selectable=True)
+        self._closed_caption = plain_label(
+            "closedCaption", "The referral is closed.", hide_empty=False, selectable=True
+        )
+        self._finished_caption = plain_label(
+            "finishedCaption", "Finished: the first visit is completed.", hide_empty=False, selectable=True
+        )
         self._move_grid, self._close_grid, self._reopen_grid = QGridLayout(), QGridLayout(), QGridLayout()
         layout = QVBoxLayout(self)
         for caption, grid in (

@@ -15,7 +15,6 @@ from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QPushButton,
     QScrollArea,
@@ -32,13 +31,6 @@ from ui.widgets.dates import format_date, format_datetime
 
 #: How many text lines of matches show before the list scrolls (in lines, so it scales with the font).
 _VISIBLE_LINES = 9
-
-
-def _plain(text: str = "", *, name: str) -> QLabel:
-    """A label for text from the outside world: plain text (never markup), selectable for copying."""
-    label = plain_label(name, text)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    return label
 
 
 def describe(match: PossibleDuplicate) -> str:
@@ -104,7 +96,7 @@ class DuplicatePanel(QFrame):
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setAccessibleName("Possible duplicates")
         layout = QVBoxLayout(self)
-        self._title = _plain(name="duplicateTitle")
+        self._title = plain_label("duplicateTitle", selectable=True)
         layout.addWidget(self._title)
         self._list = QWidget()
         self._list_layout = QVBoxLayout(self._list)
@@ -129,9 +121,9 @@ class DuplicatePanel(QFrame):
         anyway.addWidget(self.reason, 1)
         anyway.addWidget(self.save_anyway_button)
         layout.addLayout(anyway)
-        self.reason_error = _plain(name="fieldError")
+        self.reason_error = plain_label("fieldError", selectable=True)
         layout.addWidget(self.reason_error)
-        self._choice = _plain(name="duplicateChoice")
+        self._choice = plain_label("duplicateChoice", selectable=True)
         layout.addWidget(self._choice)
         self._matches: list[PossibleDuplicate] = []
         #: each match's row and its Open existing button
@@ -179,9 +171,9 @@ class DuplicatePanel(QFrame):
         number = referral_number(match.referral_id)
         text = QVBoxLayout()
         text.setSpacing(0)
-        text.addWidget(_plain(f"{number}  {match.patient_name}", name="matchName"))
-        text.addWidget(_plain(describe(match), name="matchDetails"))
-        text.addWidget(_plain(f"Matched on {match.why}", name="matchWhy"))
+        text.addWidget(plain_label("matchName", f"{number}  {match.patient_name}", selectable=True))
+        text.addWidget(plain_label("matchDetails", describe(match), selectable=True))
+        text.addWidget(plain_label("matchWhy", f"Matched on {match.why}", selectable=True))
         layout.addLayout(text, 1)
         open_button = QPushButton("Open existing")
         open_button.setObjectName("openExisting")

@@ -38,14 +38,14 @@ from refdesk.services import partners
 from refdesk.services.actor import Actor
 from refdesk.services.partners import PARTNER_FIELDS, PartnerRecord, PartnerRow
 from refdesk.storage import Database
-from ui.detail.bars import MessageBar, PromptBar, plain_label, scrolling
+from ui.detail.bars import MessageBar, PromptBar, scrolling
 from ui.errors import user_message
 from ui.partners.contacts import ContactsPane
 from ui.partners.fields import FieldSet
 from ui.partners.model import is_overdue, touch_tip
 from ui.partners.outreach import OutreachPane
 from ui.tasks import TaskHandle, TaskRunner
-from ui.widgets import named
+from ui.widgets import named, plain_label
 from ui.widgets.choices import ChoiceCombo
 from ui.widgets.dates import DateLineEdit, format_date
 from ui.widgets.text import PlainTextField
@@ -150,7 +150,9 @@ class PartnerDetail(QWidget):
     def _build(self) -> None:
         self.messages = MessageBar()
         self.prompt = PromptBar()
-        self.placeholder = plain_label("Choose a partner from the list (Enter).", "partnerPlaceholder")
+        self.placeholder = plain_label(
+            "partnerPlaceholder", "Choose a partner from the list (Enter).", hide_empty=False, selectable=True
+        )
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
 
         self.title = named(QLabel(), "partnerTitle")
@@ -159,8 +161,8 @@ class PartnerDetail(QWidget):
         # for what it shows, so it carries the same look itself
         self.title.setStyleSheet("font-size: 13pt; font-weight: 600; color: #1f4e66;")
         self.title.setWordWrap(True)
-        self.subtitle = plain_label(object_name="partnerSubtitle")
-        self.figures = plain_label(object_name="partnerFigures")
+        self.subtitle = plain_label("partnerSubtitle", hide_empty=False, selectable=True)
+        self.figures = plain_label("partnerFigures", hide_empty=False, selectable=True)
         self.referrals_button = named(QPushButton("Show &referrals"), "partnerReferrals")
         self.referrals_button.setToolTip("Open the queue filtered to this partner's referrals (Alt+R)")
         self.referrals_button.clicked.connect(self._ask_referrals)

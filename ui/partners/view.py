@@ -160,8 +160,7 @@ class PartnersView(QWidget):
         self.inactive.setToolTip("Also list partners marked inactive")
         self.inactive.toggled.connect(lambda _on: self._apply())
 
-        self.count_label = plain_label("partnerCount", hide_empty=False)
-        self.count_label.setWordWrap(False)
+        self.count_label = plain_label("partnerCount", hide_empty=False, wrap=False)
         self._error_bar, self._error_label = error_bar(self, "partners", self.refresh)
         self.table = _Table(self)
         self._setup_table()

@@ -38,11 +38,11 @@ from refdesk.services.actor import Actor
 from refdesk.services.metrics import Period, Report
 from refdesk.services.queue import QueueFilter
 from refdesk.storage import Database
-from ui.detail.bars import MessageBar, plain_label
+from ui.detail.bars import MessageBar
 from ui.errors import user_message
 from ui.reports.period import period_slug
 from ui.tasks import TaskContext, TaskRunner
-from ui.widgets import named
+from ui.widgets import named, plain_label
 
 #: QSettings key of the folder the last export was saved in.
 LAST_FOLDER_KEY = "reports/last_folder"
@@ -463,7 +463,7 @@ class ReportExporter(QWidget):
     def _build_saved_bar(self, parent: QWidget | None) -> QFrame:
         bar = named(QFrame(parent), "exportSaved")
         bar.setFrameShape(QFrame.Shape.StyledPanel)
-        self.saved_text = plain_label(object_name="exportSavedText")
+        self.saved_text = plain_label("exportSavedText", hide_empty=False, selectable=True)
         self.saved_text.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.open_file_button = named(QPushButton("&Open file", bar), "exportOpenFile")
         self.open_file_button.clicked.connect(self.open_saved_file)

@@ -17,20 +17,26 @@ def named(widget: W, name: str) -> W:
     return widget
 
 
-def plain_label(name: str, text: str = "", *, hide_empty: bool = True) -> QLabel:
-    """A wrapping label that shows its text as plain text and (unless ``hide_empty`` is False) hides
-    while empty.
+def plain_label(
+    name: str, text: str = "", *, hide_empty: bool = True, wrap: bool = True, selectable: bool = False
+) -> QLabel:
+    """A label named ``name`` that shows ``text`` as plain text, wrapping it (unless ``wrap`` is False)
+    and hiding while empty (unless ``hide_empty`` is False); ``selectable`` lets the mouse select the
+    text (names, numbers and phone numbers someone may want to copy).
 
-    Plain text, always: QLabel's default (AutoText) renders anything that looks like HTML, and names,
-    reasons and error messages come from people and partners. Hidden while empty, so an unused message
-    line takes no room. Never shown here: a label without a parent yet that is shown becomes a window of
-    its own for a moment, and takes the keyboard from the main window.
+    Plain text, always: QLabel's default (AutoText) renders anything that looks like HTML, and names
+    such as ``<b>Ольга</b> & O'Brien``, reasons and error messages come from people and partners. Hidden
+    while empty, so an unused message line takes no room; a label that is filled later and must keep its
+    place passes ``hide_empty=False``. Never shown here: a label without a parent yet that is shown
+    becomes a window of its own for a moment, and takes the keyboard from the main window.
     """
     label = QLabel()
     label.setObjectName(name)
     label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setWordWrap(True)
+    label.setWordWrap(wrap)
     label.setText(text)
+    if selectable:
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     if hide_empty and not text:
         label.hide()
     return label
