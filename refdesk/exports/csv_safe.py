@@ -8,22 +8,19 @@ exports are shaped so that none is negative, and a cell is neutralised whatever 
 
 The file is UTF-8 with a byte order mark, which is what makes Excel read "Zoë" and "Ольга" as typed
 rather than as Windows-1252 debris, with CRLF line ends. It is streamed to a temporary file in the
-target's folder and only ``publish`` puts it in place (promise 8): a cancelled or failed export leaves
-the old file or none, and memory stays flat at a million rows.
+target's folder by ``reports.atomic.AtomicFile``, the atomic writer of every export, and only
+``publish`` puts it in place (promise 8): a cancelled or failed export leaves the old file or none, and
+memory stays flat at a million rows.
 """
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
-from typing import IO
 
-from refdesk.reports.atomic import ExportError
+from refdesk.reports.atomic import AtomicFile, failure
 
 #: What a spreadsheet reads as the start of a formula (or of a cell it splits).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -38,7 +35,8 @@ def neutralise(value: object) -> str:
 
 class SafeCsv:
     """One CSV export being written: ``row`` each row, then ``publish`` (or leave the ``with`` block
-    with an error, or call ``discard``, and nothing is left behind).
+    with an error, or call ``discard``, and nothing is left behind). Written through ``AtomicFile``,
+    the atomic writer of every export.
 
     ``with SafeCsv(target) as out: out.row(header); ...; out.publish()``.
 
@@ -47,55 +45,27 @@ class SafeCsv:
     """
 
     def __init__(self, target: Path) -> None:
-        self.target = Path(target)
+        self._file = AtomicFile(target, encoding=ENCODING)
+        self.target = self._file.target
         self.rows = 0
-        folder = self.target.parent
-        if not folder.is_dir():
-            raise ExportError(f"Cannot save the file: the folder {folder} does not exist.")
-        try:
-            handle, name = tempfile.mkstemp(dir=folder, prefix=f".{self.target.name}.", suffix=".tmp")
-        except OSError as error:
-            raise _failure(folder, error) from error
-        self._temp: Path | None = Path(name)
-        self._stream: IO[str] | None = os.fdopen(handle, "w", encoding=ENCODING, newline="")
-        self._writer = csv.writer(self._stream, lineterminator="\r\n")
+        self._writer = csv.writer(self._file.stream, lineterminator="\r\n")
 
     def row(self, cells: Iterable[object]) -> None:
         """Write one row (cells neutralised)."""
         try:
             self._writer.writerow([neutralise(cell) for cell in cells])
         except OSError as error:
-            raise _failure(self.target.parent, error) from error
+            raise failure(self.target.parent, error) from error
         self.rows += 1
 
     def publish(self) -> str:
         """Flush the file to disk and put it in place of ``target`` in one step; returns its name."""
-        stream, temp = self._stream, self._temp
-        if stream is None or temp is None:
-            raise RuntimeError("this export was already published or discarded")
-        try:
-            stream.flush()
-            os.fsync(stream.fileno())
-            stream.close()
-            self._stream = None
-            os.replace(temp, self.target)
-            self._temp = None
-        except OSError as error:
-            raise _failure(self.target.parent, error) from error
-        with contextlib.suppress(OSError):
-            _sync_folder(self.target.parent)
+        self._file.publish()
         return self.target.name
 
     def discard(self) -> None:
         """Drop what was written (idempotent; a published file stays)."""
-        if self._stream is not None:
-            with contextlib.suppress(OSError):
-                self._stream.close()
-            self._stream = None
-        if self._temp is not None:
-            with contextlib.suppress(OSError):
-                self._temp.unlink()
-            self._temp = None
+        self._file.discard()
 
     def __enter__(self) -> SafeCsv:
         return self
@@ -104,19 +74,3 @@ class SafeCsv:
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
         self.discard()
-
-
-def _failure(folder: Path, error: OSError) -> ExportError:
-    reason = error.strerror or type(error).__name__
-    return ExportError(f"Cannot save the file in {folder}: {reason}.")
-
-
-def _sync_folder(folder: Path) -> None:
-    """Make the rename durable (POSIX); Windows cannot open a folder for this and needs it not."""
-    if os.name != "posix":
-        return
-    descriptor = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)

@@ -27,6 +27,7 @@ from refdesk.domain.vocab import Channel
 from refdesk.errors import OperationCancelled
 from refdesk.exports.csv_safe import SafeCsv
 from refdesk.exports.trail import failures_audited
+from refdesk.reports.atomic import taken_back_on_failure
 from refdesk.services.actor import Actor
 from refdesk.services.audit import audited
 from refdesk.services.metrics import Figures, Report, Timing
@@ -152,15 +153,9 @@ def _publish(
 ) -> None:
     """Put the file in place and audit it in one transaction: when the commit fails after the file went
     in place, the file is taken back (what is on disk matches the log)."""
-    published = False
-    try:
-        with audited(db, actor, action, entity) as scope:
-            scope.detail.update({"file_name": out.publish(), **detail})
-            published = True
-    except BaseException:
-        if published:
-            out.target.unlink(missing_ok=True)
-        raise
+    with taken_back_on_failure() as placed, audited(db, actor, action, entity) as scope:
+        scope.detail.update({"file_name": out.publish(), **detail})
+        placed.append(out.target)
 
 
 def _describe(flt: QueueFilter) -> dict[str, object]:

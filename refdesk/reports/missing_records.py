@@ -24,7 +24,7 @@ from refdesk.domain.models import LetterSent, Partner, PartnerContact, Referral,
 from refdesk.domain.times import to_local, utc_now
 from refdesk.domain.vocab import LetterKind
 from refdesk.errors import NotFoundError, RefDeskError
-from refdesk.reports.atomic import write_atomic
+from refdesk.reports.atomic import taken_back_on_failure, write_atomic
 from refdesk.reports.base import (
     DocumentInfo,
     Layout,
@@ -299,58 +299,53 @@ def request_missing_records(
     today = to_local(moment).date()
     target = Path(target)
     head = settings.letterhead(db)
-    written = False
-    try:
-        with audited(db, actor, "referral.records_letter", "referral", referral_id) as scope:
-            session = scope.session
-            referral = session.get(Referral, referral_id)
-            if referral is None:
-                raise NotFoundError(f"Referral {referral_id} does not exist.")
-            if not head.clinic_name:
-                raise RefDeskError(
-                    "Letters need the clinic's name: fill in the letterhead in Settings first."
-                )
-            request = _request(session, referral, head, _staff_name(session, actor), moment, page_size)
-            if not request.missing:
-                raise RefDeskError(
-                    "Every record this referral needs has been received: there is nothing to request."
-                )
-            pdf = build_letter(request)
-            requested = chased = 0
-            for row in _missing_rows(session, referral_id):
-                if row.requested_on is None:
-                    row.requested_on = today
-                    requested += 1
-                elif row.requested_on < today:
-                    row.chased_on = today
-                    chased += 1
-            letter = LetterSent(
-                partner_id=referral.partner_id,
-                kind=LetterKind.MISSING_RECORDS,
-                staff_id=actor.staff_id,
-                at=moment,
-                file_name=target.name,
-                sha256="",
+    # The letter on disk must match the log: when the commit fails after the write, it is taken back.
+    with (
+        taken_back_on_failure() as placed,
+        audited(db, actor, "referral.records_letter", "referral", referral_id) as scope,
+    ):
+        session = scope.session
+        referral = session.get(Referral, referral_id)
+        if referral is None:
+            raise NotFoundError(f"Referral {referral_id} does not exist.")
+        if not head.clinic_name:
+            raise RefDeskError("Letters need the clinic's name: fill in the letterhead in Settings first.")
+        request = _request(session, referral, head, _staff_name(session, actor), moment, page_size)
+        if not request.missing:
+            raise RefDeskError(
+                "Every record this referral needs has been received: there is nothing to request."
             )
-            session.add(letter)
-            session.flush()
-            letter.sha256 = write_atomic(target, pdf)
-            written = True
-            scope.detail.update(
-                {
-                    "letter_id": letter.id,
-                    "file_name": target.name,
-                    "sha256": letter.sha256,
-                    "requested": requested,
-                    "chased": chased,
-                }
-            )
-            return LetterResult(letter.id, target, letter.sha256, requested, chased)
-    except BaseException:
-        # The letter on disk must match the log: when the commit fails after the write, take it back.
-        if written:
-            target.unlink(missing_ok=True)
-        raise
+        pdf = build_letter(request)
+        requested = chased = 0
+        for row in _missing_rows(session, referral_id):
+            if row.requested_on is None:
+                row.requested_on = today
+                requested += 1
+            elif row.requested_on < today:
+                row.chased_on = today
+                chased += 1
+        letter = LetterSent(
+            partner_id=referral.partner_id,
+            kind=LetterKind.MISSING_RECORDS,
+            staff_id=actor.staff_id,
+            at=moment,
+            file_name=target.name,
+            sha256="",
+        )
+        session.add(letter)
+        session.flush()
+        letter.sha256 = write_atomic(target, pdf)
+        placed.append(target)
+        scope.detail.update(
+            {
+                "letter_id": letter.id,
+                "file_name": target.name,
+                "sha256": letter.sha256,
+                "requested": requested,
+                "chased": chased,
+            }
+        )
+        return LetterResult(letter.id, target, letter.sha256, requested, chased)
 
 
 def _staff_name(session: Session, actor: Actor) -> str:

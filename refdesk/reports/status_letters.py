@@ -47,7 +47,7 @@ from refdesk.domain.times import as_utc, to_local, utc_now
 from refdesk.domain.vocab import LetterKind
 from refdesk.errors import NotFoundError, OperationCancelled, RefDeskError
 from refdesk.exports.trail import failures_audited
-from refdesk.reports.atomic import write_atomic
+from refdesk.reports.atomic import taken_back_on_failure, write_atomic
 from refdesk.reports.base import (
     Checkpoint,
     DocumentInfo,
@@ -567,41 +567,35 @@ def _save(
     batch: LetterBatch,
     files: list[tuple[Path, bytes, tuple[StatusLetter, ...]]],
 ) -> list[Path]:
-    written: list[Path] = []
-    try:
-        with audited(db, actor, ACTION, "partner") as scope:
-            logged = 0
-            for path, pdf, letters in files:
-                digest = write_atomic(path, pdf)
-                written.append(path)
-                for letter in letters:
-                    scope.session.add(
-                        LetterSent(
-                            partner_id=letter.partner_id,
-                            kind=LetterKind.STATUS,
-                            period_start=batch.period.start,
-                            period_end=batch.period.end,
-                            staff_id=actor.staff_id,
-                            at=batch.generated_at,
-                            file_name=path.name,
-                            sha256=digest,
-                        )
+    # The letters on disk must match the log: when the commit fails after a write, they are taken back.
+    with taken_back_on_failure() as written, audited(db, actor, ACTION, "partner") as scope:
+        logged = 0
+        for path, pdf, letters in files:
+            digest = write_atomic(path, pdf)
+            written.append(path)
+            for letter in letters:
+                scope.session.add(
+                    LetterSent(
+                        partner_id=letter.partner_id,
+                        kind=LetterKind.STATUS,
+                        period_start=batch.period.start,
+                        period_end=batch.period.end,
+                        staff_id=actor.staff_id,
+                        at=batch.generated_at,
+                        file_name=path.name,
+                        sha256=digest,
                     )
-                    logged += 1
-            if len(batch.letters) == 1:
-                scope.entity_id = batch.letters[0].partner_id
-            scope.detail.update(
-                {
-                    "period_start": batch.period.start.isoformat(),
-                    "period_end": batch.period.end.isoformat(),
-                    "letters": logged,
-                    "files": [path.name for path, _pdf, _letters in files][:20],
-                    "file_count": len(files),
-                }
-            )
-    except BaseException:
-        # The letters on disk must match the log: when the commit fails after a write, take them back.
-        for path in written:
-            path.unlink(missing_ok=True)
-        raise
+                )
+                logged += 1
+        if len(batch.letters) == 1:
+            scope.entity_id = batch.letters[0].partner_id
+        scope.detail.update(
+            {
+                "period_start": batch.period.start.isoformat(),
+                "period_end": batch.period.end.isoformat(),
+                "letters": logged,
+                "files": [path.name for path, _pdf, _letters in files][:20],
+                "file_count": len(files),
+            }
+        )
     return written

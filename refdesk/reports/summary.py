@@ -37,7 +37,7 @@ from refdesk.domain.models import ServiceLine
 from refdesk.domain.times import to_local, utc_now
 from refdesk.errors import OperationCancelled, RefDeskError
 from refdesk.exports.trail import failures_audited
-from refdesk.reports.atomic import write_atomic
+from refdesk.reports.atomic import taken_back_on_failure, write_atomic
 from refdesk.reports.base import (
     Checkpoint,
     DocumentInfo,
@@ -631,27 +631,22 @@ def write_summary(
         pdf = build_summary(document, on_partner=reached)
         if should_stop is not None and should_stop():
             raise OperationCancelled(CANCELLED)
-    written = False
-    try:
-        with audited(db, actor, ACTION, "partner") as scope:
-            digest = write_atomic(target, pdf)
-            written = True
-            if len(report.partners) == 1:
-                scope.entity_id = report.partners[0].partner_id
-            scope.detail.update(
-                {
-                    "file_name": target.name,
-                    "sha256": digest,
-                    "period_start": period.start.isoformat(),
-                    "period_end": period.end.isoformat(),
-                    "partners": len(report.partners),
-                    "generated_on": to_local(moment).date().isoformat(),
-                }
-            )
-    except BaseException:
-        if written:
-            target.unlink(missing_ok=True)
-        raise
+    # The file on disk must match the log: when the commit fails after the write, it is taken back.
+    with taken_back_on_failure() as placed, audited(db, actor, ACTION, "partner") as scope:
+        digest = write_atomic(target, pdf)
+        placed.append(target)
+        if len(report.partners) == 1:
+            scope.entity_id = report.partners[0].partner_id
+        scope.detail.update(
+            {
+                "file_name": target.name,
+                "sha256": digest,
+                "period_start": period.start.isoformat(),
+                "period_end": period.end.isoformat(),
+                "partners": len(report.partners),
+                "generated_on": to_local(moment).date().isoformat(),
+            }
+        )
     if progress is not None:
         progress(total, total)
     return target
