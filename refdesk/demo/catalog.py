@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from refdesk.domain.vocab import ItemKind, PartnerCategory
+from refdesk.services import settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -320,6 +321,14 @@ def intake_items(line: ServiceLineSpec) -> list[IntakeItemSpec]:
     items.insert(consent, line.own_item)
     return items
 
+
+#: The demo clinic's letterhead, by setting key, stored as the Settings page would store it.
+LETTERHEAD: dict[str, str] = {
+    settings.CLINIC_NAME: "Riverside Community Clinic",
+    settings.CLINIC_ADDRESS: "12 River Road, Suite 200\nSpringfield, IL 62704",
+    settings.CLINIC_PHONE: "(555) 201-0000",
+    settings.CLINIC_FAX: "(555) 201-0001",
+}
 
 # --- partners ------------------------------------------------------------------------------------
 

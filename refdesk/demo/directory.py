@@ -28,6 +28,7 @@ from refdesk.domain.models import (
     PartnerContact,
     PartnerTouch,
     ServiceLine,
+    Setting,
     Staff,
     partner_name_key,
 )
@@ -69,7 +70,7 @@ class Directory:
 
 def build_directory(connection: Connection, clock: DemoClock, rng: Random, partners: int) -> Directory:
     """Write staff, service lines and partners (reusing staff and lines that already exist by name)."""
-    rows = 0
+    rows = _letterhead(connection)
     staff_ids, written = _staff(connection, clock)
     rows += written
     lines, written = _service_lines(connection, clock, staff_ids["admin"])
@@ -79,6 +80,16 @@ def build_directory(connection: Connection, clock: DemoClock, rng: Random, partn
     owners = [staff_ids[u] for u, _, role in names.STAFF if role in ("front_desk", "coordinator")]
     callers = [staff_ids[u] for u, _, role in names.STAFF if role == "front_desk"]
     return Directory(lines, plans, owners, callers, staff_count=len(staff_ids), rows=rows)
+
+
+def _letterhead(connection: Connection) -> int:
+    """The demo clinic's letterhead, so its letters and reports print at once (a real clinic fills it
+    in Settings); a letterhead already there is kept."""
+    present = set(connection.scalars(select(Setting.key).where(Setting.key.in_(catalog.LETTERHEAD))))
+    missing = [{"key": key, "value": text} for key, text in catalog.LETTERHEAD.items() if key not in present]
+    if missing:
+        connection.execute(insert(Setting), missing)
+    return len(missing)
 
 
 def _staff(connection: Connection, clock: DemoClock) -> tuple[dict[str, int], int]:

@@ -11,11 +11,12 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from refdesk.demo import build_demo, loader
+from refdesk.demo import build_demo, catalog, loader
 from refdesk.domain.models import Appointment, Base, Partner, Referral, ServiceLine
 from refdesk.domain.next_action import Deadlines, Facts, deadlines, next_action
 from refdesk.domain.vocab import AppointmentStatus
 from refdesk.errors import RefDeskError
+from refdesk.services import settings
 from refdesk.services.due import targets_of
 from refdesk.storage import Database
 from tests.refdesk.demo.conftest import NOW
@@ -164,3 +165,12 @@ def test_chunks_made_in_a_worker_process_give_the_same_data_as_in_process(
         assert strays == 0
         chained = connection.exec_driver_sql("SELECT count(*) FROM appointment WHERE replaces_id IS NOT NULL")
         assert chained.scalar()
+
+
+def test_the_demo_clinic_has_a_letterhead_so_its_letters_print_at_once(demo: Database) -> None:
+    head = settings.letterhead(demo)
+    assert head.clinic_name == "Riverside Community Clinic"
+    assert head.phone and head.fax and len(head.address_lines) == 2
+    # stored exactly as the Settings page would store what was typed
+    for key, value in catalog.LETTERHEAD.items():
+        assert settings.clean_letterhead_field(key, value) == value
