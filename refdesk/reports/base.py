@@ -53,9 +53,12 @@ from reportlab.platypus import (
     PageTemplate,
     Paragraph,
     Spacer,
+    Table,
+    TableStyle,
 )
 
 from refdesk.domain.times import to_local
+from refdesk.errors import RefDeskError
 from refdesk.reports.fonts import FontFamily, register_fonts
 from refdesk.reports.letterhead import (
     ACCENT,
@@ -110,6 +113,17 @@ class DocumentInfo:
     #: A reference printed at the left of every footer and in the running head ("Referral R-000123").
     reference: str = ""
     subject: str = ""
+
+
+def require_clinic_name(head: Letterhead, needs: str) -> None:
+    """Refuse to print without the clinic's name, which heads every page; ``needs`` names the document
+    in the message (``"Letters need"``, ``"The packet needs"``).
+
+    Raises:
+        RefDeskError: the letterhead has no clinic name.
+    """
+    if not head.clinic_name:
+        raise RefDeskError(f"{needs} the clinic's name: fill in the letterhead in Settings first.")
 
 
 # -- text --------------------------------------------------------------------------------------------
@@ -217,6 +231,28 @@ def bullets(items: Iterable[str], style: ParagraphStyle, *, space_after: float =
         leftIndent=18,
     )
     return [listing, Spacer(1, space_after)]
+
+
+def side_by_side(
+    left: list[Flowable], right: list[Flowable], width: float, *, split: float = 0.5, gap: float = 16
+) -> Table:
+    """Two columns of flowables side by side, ``split`` of the width (less the ``gap``) to the left one
+    (a table's cells take lists; a KeepTogether inside a cell cannot be laid out)."""
+    first = (width - gap) * split
+    table = Table([[left, right]], colWidths=[first + gap, width - gap - first], hAlign="LEFT")
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (0, -1), gap),
+                ("RIGHTPADDING", (1, 0), (1, -1), 0),
+                ("TOPPADDING", (0, 0), (-1, -1), 0),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+            ]
+        )
+    )
+    return table
 
 
 #: One line of a ``TextCell`` or ``Listing`` cell: plain text (None or "" leaves the line out) and its style.
@@ -702,7 +738,9 @@ __all__ = [
     "para",
     "period_text",
     "render",
+    "require_clinic_name",
     "short_date",
+    "side_by_side",
     "start_letter",
     "styles",
 ]

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer
+from reportlab.platypus import Flowable, Paragraph
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from refdesk.domain.formats import referral_number
-from refdesk.domain.models import LetterSent, Partner, PartnerContact, Referral, ReferralRecord, Staff
+from refdesk.domain.models import LetterSent, Partner, Referral, ReferralRecord
 from refdesk.domain.times import to_local, utc_now
 from refdesk.domain.vocab import LetterKind
 from refdesk.errors import NotFoundError, RefDeskError
@@ -34,9 +34,11 @@ from refdesk.reports.base import (
     long_date,
     markup,
     render,
+    require_clinic_name,
     short_date,
     styles,
 )
+from refdesk.reports.letter_parts import Recipient, closing, opening, recipients, staff_name
 from refdesk.reports.letterhead import Letterhead
 from refdesk.services import settings
 from refdesk.services.actor import Actor
@@ -51,17 +53,6 @@ class MissingRecord:
     name: str
     requested_on: date | None = None
     chased_on: date | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Recipient:
-    """Who the letter goes to: the partner, and the person there who receives updates when there is one."""
-
-    partner_name: str
-    contact_name: str | None = None
-    contact_role: str | None = None
-    address_lines: tuple[str, ...] = ()
-    fax: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,39 +83,17 @@ def _was_asked(record: MissingRecord, letter_date: date) -> str:
     return text
 
 
-def _inside_address(request: RecordsRequest, style: Styles) -> list[Flowable]:
-    recipient = request.recipient
-    lines: list[str] = []
-    if recipient.contact_name:
-        role = f", {recipient.contact_role}" if recipient.contact_role else ""
-        lines.append(markup(recipient.contact_name + role))
-    lines.append(markup(recipient.partner_name))
-    lines.extend(markup(line) for line in recipient.address_lines if line.strip())
-    block: list[Flowable] = []
-    if recipient.fax:
-        block.append(Paragraph(f"<b>By fax:</b> {markup(recipient.fax)}", style.body))
-    block.append(Paragraph("<br/>".join(lines), style.body))
-    return block
-
-
 def _story(request: RecordsRequest, style: Styles) -> list[Flowable]:
     clinic = request.letterhead.clinic_name
     number = request.referral_number
     already = [
         r for r in request.missing if r.requested_on is not None and r.requested_on < request.letter_date
     ]
-    story: list[Flowable] = [Paragraph(long_date(request.letter_date), style.body), Spacer(1, 4)]
-    story += _inside_address(request, style)
-    story.append(Spacer(1, 4))
-    story.append(
-        Paragraph(
-            f"<b>Re: {TITLE} — {markup(request.patient_name)}, DOB {short_date(request.patient_dob)}</b><br/>"
-            f"Referral {markup(number)}, received on {long_date(request.received_on)}",
-            style.body,
-        )
+    subject = (
+        f"<b>Re: {TITLE} — {markup(request.patient_name)}, DOB {short_date(request.patient_dob)}</b><br/>"
+        f"Referral {markup(number)}, received on {long_date(request.received_on)}"
     )
-    greeting = request.recipient.contact_name or "Colleague"
-    story.append(Paragraph(f"Dear {markup(greeting)},", style.body))
+    story = opening(request.letter_date, request.recipient, subject, style)
     service = f" for {markup(request.service_line)}" if request.service_line else ""
     story.append(
         Paragraph(
@@ -148,18 +117,7 @@ def _story(request: RecordsRequest, style: Styles) -> list[Flowable]:
     story += bullets(items, style.bullet)
     story.append(Paragraph(_how_to_send(request), style.body))
     story.append(Paragraph("Thank you for your help in caring for this patient.", style.body))
-    signature: list[Flowable] = [
-        Paragraph("Sincerely,", style.body),
-        Spacer(1, 30),
-        Paragraph("_" * 32, style.body),
-        Paragraph(
-            f"{markup(request.staff_name)}<br/>Referral Desk, {markup(clinic)}",
-            style.body,
-        ),
-    ]
-    story.append(KeepTogether(signature))
-    story.append(Spacer(1, 8))
-    story.append(Paragraph(_confidentiality(request.letterhead), style.small))
+    story += closing(request.staff_name, request.letterhead, style, signature_room=30, before_notice=8)
     return story
 
 
@@ -175,14 +133,6 @@ def _how_to_send(request: RecordsRequest) -> str:
         phone = markup(head.phone)
         send += f" If a record is not available, or you have any questions, please call us at {phone}."
     return send
-
-
-def _confidentiality(head: Letterhead) -> str:
-    reach = f"call {markup(head.phone)}" if head.phone else "notify the sender"
-    return (
-        "CONFIDENTIAL: this letter contains protected health information intended only for the recipient "
-        f"named above. If you received it in error, please {reach} and destroy it."
-    )
 
 
 def build_letter(request: RecordsRequest) -> bytes:
@@ -220,24 +170,6 @@ class LetterResult:
     chased: int
 
 
-def _recipient(session: Session, partner: Partner) -> Recipient:
-    contact = session.scalars(
-        select(PartnerContact)
-        .where(PartnerContact.partner_id == partner.id, PartnerContact.receives_updates)
-        .order_by(PartnerContact.id)
-    ).first()
-    place = " ".join(part for part in (partner.region or "", partner.postal_code or "") if part)
-    last = ", ".join(part for part in (partner.city or "", place) if part)
-    lines = tuple(line for line in (partner.address_line1, partner.address_line2, last) if line)
-    return Recipient(
-        partner_name=partner.name,
-        contact_name=contact.name if contact else None,
-        contact_role=contact.role if contact else None,
-        address_lines=lines,
-        fax=(contact.fax if contact and contact.fax else None) or partner.fax,
-    )
-
-
 def _missing_rows(session: Session, referral_id: int) -> list[ReferralRecord]:
     return list(
         session.scalars(
@@ -261,7 +193,7 @@ def _request(
     rows = _missing_rows(session, referral.id)
     return RecordsRequest(
         letterhead=head,
-        recipient=_recipient(session, partner),
+        recipient=recipients(session, [partner])[partner.id],
         patient_name=referral.patient_name,
         patient_dob=referral.patient_dob,
         referral_number=referral_number(referral.id),
@@ -308,9 +240,8 @@ def request_missing_records(
         referral = session.get(Referral, referral_id)
         if referral is None:
             raise NotFoundError(f"Referral {referral_id} does not exist.")
-        if not head.clinic_name:
-            raise RefDeskError("Letters need the clinic's name: fill in the letterhead in Settings first.")
-        request = _request(session, referral, head, _staff_name(session, actor), moment, page_size)
+        require_clinic_name(head, "Letters need")
+        request = _request(session, referral, head, staff_name(session, actor), moment, page_size)
         if not request.missing:
             raise RefDeskError(
                 "Every record this referral needs has been received: there is nothing to request."
@@ -346,8 +277,3 @@ def request_missing_records(
             }
         )
         return LetterResult(letter.id, target, letter.sha256, requested, chased)
-
-
-def _staff_name(session: Session, actor: Actor) -> str:
-    staff = session.get(Staff, actor.staff_id)
-    return staff.full_name if staff is not None else actor.username

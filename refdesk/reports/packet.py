@@ -22,7 +22,7 @@ from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
 
 from refdesk.domain.models import ServiceLine
 from refdesk.domain.times import utc_now
-from refdesk.errors import NotFoundError, RefDeskError
+from refdesk.errors import NotFoundError
 from refdesk.exports.trail import failures_audited
 from refdesk.reports.atomic import write_atomic
 from refdesk.reports.base import (
@@ -34,6 +34,8 @@ from refdesk.reports.base import (
     content_width,
     markup,
     render,
+    require_clinic_name,
+    side_by_side,
     styles,
 )
 from refdesk.reports.letterhead import ACCENT, MUTED, Letterhead
@@ -178,25 +180,6 @@ def _steps(packet: Packet, look: _Look, width: float) -> Table:
     return table
 
 
-def _columns(left: list[Flowable], right: list[Flowable], width: float) -> Table:
-    """Two columns of flowables side by side (the packet's top half)."""
-    gap = 18
-    table = Table([[left, right]], colWidths=[(width - gap) / 2 + gap, (width - gap) / 2], hAlign="LEFT")
-    table.setStyle(
-        TableStyle(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                ("RIGHTPADDING", (0, 0), (0, -1), gap),
-                ("RIGHTPADDING", (1, 0), (1, -1), 0),
-                ("TOPPADDING", (0, 0), (-1, -1), 0),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
-            ]
-        )
-    )
-    return table
-
-
 def _story(packet: Packet, style: Styles, width: float) -> list[Flowable]:
     head = packet.letterhead
     look = _look(style)
@@ -239,7 +222,7 @@ def _story(packet: Packet, style: Styles, width: float) -> list[Flowable]:
                 look.small,
             )
         )
-    story.append(_columns(left, right, width))
+    story.append(side_by_side(left, right, width, gap=18))  # the packet's top half
     story.append(Spacer(1, 6))
 
     story.append(Paragraph("What happens after you refer", look.heading))
@@ -281,8 +264,7 @@ def read_packet(db: Database, service_line_id: int, *, now: datetime | None = No
         RefDeskError: the clinic has no name on its letterhead.
     """
     head = settings.letterhead(db)
-    if not head.clinic_name:
-        raise RefDeskError("The packet needs the clinic's name: fill in the letterhead in Settings first.")
+    require_clinic_name(head, "The packet needs")
     with db.session() as session:
         line = session.get(ServiceLine, service_line_id)
         if line is None:

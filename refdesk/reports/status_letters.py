@@ -28,7 +28,7 @@ from pathlib import Path
 
 from reportlab.lib.colors import HexColor
 from reportlab.lib.styles import ParagraphStyle
-from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer
+from reportlab.platypus import Flowable, Paragraph, Spacer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -38,10 +38,8 @@ from refdesk.domain.models import (
     Appointment,
     LetterSent,
     Partner,
-    PartnerContact,
     Referral,
     ServiceLine,
-    Staff,
 )
 from refdesk.domain.times import as_utc, to_local, utc_now
 from refdesk.domain.vocab import LetterKind
@@ -61,12 +59,13 @@ from refdesk.reports.base import (
     markup,
     period_text,
     render,
+    require_clinic_name,
     short_date,
     start_letter,
     styles,
 )
+from refdesk.reports.letter_parts import Recipient, closing, opening, recipients, staff_name
 from refdesk.reports.letterhead import ACCENT, MUTED, Letterhead
-from refdesk.reports.missing_records import Recipient
 from refdesk.services import settings
 from refdesk.services.actor import Actor
 from refdesk.services.audit import audited
@@ -179,21 +178,6 @@ def _counts_sentence(referrals: Sequence[ReferralStatus]) -> str:
 # -- the document ------------------------------------------------------------------------------------
 
 
-def _inside_address(recipient: Recipient, style: Styles) -> list[Flowable]:
-    """The addressee block, laid out as the records request lays it out (one look for every letter)."""
-    lines: list[str] = []
-    if recipient.contact_name:
-        role = f", {recipient.contact_role}" if recipient.contact_role else ""
-        lines.append(markup(recipient.contact_name + role))
-    lines.append(markup(recipient.partner_name))
-    lines.extend(markup(line) for line in recipient.address_lines if line.strip())
-    block: list[Flowable] = []
-    if recipient.fax:
-        block.append(Paragraph(f"<b>By fax:</b> {markup(recipient.fax)}", style.body))
-    block.append(Paragraph("<br/>".join(lines), style.body))
-    return block
-
-
 @dataclass(frozen=True, slots=True)
 class _CellStyles:
     text: ParagraphStyle
@@ -230,12 +214,8 @@ def _letter_story(batch: LetterBatch, letter: StatusLetter, style: Styles, width
     clinic = markup(head.clinic_name)
     period = batch.period
     words = period_text(period.start, period.end)
-    story: list[Flowable] = [Paragraph(long_date(batch.letter_date), style.body), Spacer(1, 4)]
-    story += _inside_address(letter.recipient, style)
-    story.append(Spacer(1, 4))
-    story.append(Paragraph(f"<b>Re: Status of your referrals — {markup(words)}</b>", style.body))
-    greeting = letter.recipient.contact_name or "Colleague"
-    story.append(Paragraph(f"Dear {markup(greeting)},", style.body))
+    subject = f"<b>Re: Status of your referrals — {markup(words)}</b>"
+    story = opening(batch.letter_date, letter.recipient, subject, style)
     span = f"between {long_date(period.start)} and {long_date(period.end)}"
     if letter.referrals:
         story.append(
@@ -261,15 +241,7 @@ def _letter_story(batch: LetterBatch, letter: StatusLetter, style: Styles, width
             f"{_questions(head)} Thank you for your partnership in caring for these patients.", style.body
         )
     )
-    signature: list[Flowable] = [
-        Paragraph("Sincerely,", style.body),
-        Spacer(1, 24),
-        Paragraph("_" * 32, style.body),
-        Paragraph(f"{markup(batch.staff_name)}<br/>Referral Desk, {clinic}", style.body),
-    ]
-    story.append(KeepTogether(signature))
-    story.append(Spacer(1, 4))
-    story.append(Paragraph(_confidentiality(head), style.small))
+    story += closing(batch.staff_name, head, style, signature_room=24, before_notice=4)
     return story
 
 
@@ -278,14 +250,6 @@ def _questions(head: Letterhead) -> str:
     if head.phone:
         return f"{text}, please call us at {markup(head.phone)} and quote the referral number."
     return f"{text}, please contact us and quote the referral number."
-
-
-def _confidentiality(head: Letterhead) -> str:
-    reach = f"call {markup(head.phone)}" if head.phone else "notify the sender"
-    return (
-        "CONFIDENTIAL: this letter contains protected health information intended only for the recipient "
-        f"named above. If you received it in error, please {reach} and destroy it."
-    )
 
 
 def _info(batch: LetterBatch, reference: str) -> DocumentInfo:
@@ -364,31 +328,6 @@ def period_bounds(period: Period) -> tuple[datetime, datetime]:
     return start, end
 
 
-def _recipients(session: Session, partners: Sequence[Partner]) -> dict[int, Recipient]:
-    ids = [partner.id for partner in partners]
-    contacts: dict[int, PartnerContact] = {}
-    for contact in session.scalars(
-        select(PartnerContact)
-        .where(PartnerContact.partner_id.in_(ids), PartnerContact.receives_updates)
-        .order_by(PartnerContact.id)
-    ):
-        contacts.setdefault(contact.partner_id, contact)
-    recipients = {}
-    for partner in partners:
-        found = contacts.get(partner.id)
-        place = " ".join(part for part in (partner.region or "", partner.postal_code or "") if part)
-        last = ", ".join(part for part in (partner.city or "", place) if part)
-        lines = tuple(line for line in (partner.address_line1, partner.address_line2, last) if line)
-        recipients[partner.id] = Recipient(
-            partner_name=partner.name,
-            contact_name=found.name if found else None,
-            contact_role=found.role if found else None,
-            address_lines=lines,
-            fax=(found.fax if found and found.fax else None) or partner.fax,
-        )
-    return recipients
-
-
 def gather(session: Session, period: Period, partner_ids: Collection[int] | None) -> list[StatusLetter]:
     """The letters for ``partner_ids`` (None: every partner with a referral received in the period), in
     partner-name order. A partner asked for by id gets a letter even with no referral in the period.
@@ -432,7 +371,7 @@ def gather(session: Session, period: Period, partner_ids: Collection[int] | None
     if missing:
         raise NotFoundError(f"No partner with id {min(missing)}.")
     partners.sort(key=lambda partner: (partner.name.casefold(), partner.id))
-    recipients = _recipients(session, partners)
+    found = recipients(session, partners)
     by_partner: dict[int, list[ReferralStatus]] = {partner.id: [] for partner in partners}
     for rid, pid, first, last, dob, line, received_at, state, reason, closed_at in rows:
         appointment = newest.get(rid)
@@ -454,12 +393,7 @@ def gather(session: Session, period: Period, partner_ids: Collection[int] | None
                 standing=standing,
             )
         )
-    return [StatusLetter(p.id, recipients[p.id], tuple(by_partner[p.id])) for p in partners]
-
-
-def _staff_name(session: Session, actor: Actor) -> str:
-    staff = session.get(Staff, actor.staff_id)
-    return staff.full_name if staff is not None else actor.username
+    return [StatusLetter(p.id, found[p.id], tuple(by_partner[p.id])) for p in partners]
 
 
 # -- the desk's action -------------------------------------------------------------------------------
@@ -499,20 +433,19 @@ def write_letters(
     target = Path(target)
     with failures_audited(db, actor, ACTION, "partner"):
         head = settings.letterhead(db)
-        if not head.clinic_name:
-            raise RefDeskError("Letters need the clinic's name: fill in the letterhead in Settings first.")
+        require_clinic_name(head, "Letters need")
         if period.end < period.start:
             raise RefDeskError("The period ends before it starts.")
         if not one_file and not target.is_dir():
             raise RefDeskError(f"Cannot save the letters: the folder {target} does not exist.")
         with db.session() as session:
             letters = gather(session, period, partner_ids)
-            staff_name = _staff_name(session, actor)
+            signer = staff_name(session, actor)
         if not letters:
             words = period_text(period.start, period.end)
             raise RefDeskError(f"No partner sent a referral in {words}: there is no letter to write.")
         today = to_local(moment).date()
-        batch = LetterBatch(head, period, staff_name, today, moment, tuple(letters), page_size)
+        batch = LetterBatch(head, period, signer, today, moment, tuple(letters), page_size)
         files = _render(batch, target, one_file, progress, should_stop)
     return _save(db, actor, batch, files)
 

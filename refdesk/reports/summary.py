@@ -35,7 +35,7 @@ from sqlalchemy import select
 from refdesk.domain.lifecycle import CLOSE_REASONS, CloseReason
 from refdesk.domain.models import ServiceLine
 from refdesk.domain.times import to_local, utc_now
-from refdesk.errors import OperationCancelled, RefDeskError
+from refdesk.errors import OperationCancelled
 from refdesk.exports.trail import failures_audited
 from refdesk.reports.atomic import taken_back_on_failure, write_atomic
 from refdesk.reports.base import (
@@ -51,6 +51,8 @@ from refdesk.reports.base import (
     markup,
     period_text,
     render,
+    require_clinic_name,
+    side_by_side,
     styles,
 )
 from refdesk.reports.charts import funnel_chart, monthly_chart
@@ -219,28 +221,6 @@ def _grid(
     return table
 
 
-def _side_by_side(
-    left: list[Flowable], right: list[Flowable], width: float, *, split: float = 0.5, gap: float = 16
-) -> Table:
-    """Two columns of flowables (a table's cells take lists; a KeepTogether inside a cell cannot be
-    laid out)."""
-    first = (width - gap) * split
-    table = Table([[left, right]], colWidths=[first + gap, width - gap - first], hAlign="LEFT")
-    table.setStyle(
-        TableStyle(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                ("RIGHTPADDING", (0, 0), (0, -1), gap),
-                ("RIGHTPADDING", (1, 0), (1, -1), 0),
-                ("TOPPADDING", (0, 0), (-1, -1), 0),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
-            ]
-        )
-    )
-    return table
-
-
 # -- the pieces --------------------------------------------------------------------------------------
 
 
@@ -307,7 +287,7 @@ def _against(moved: str) -> str:
 def _charts(current: Figures, look: _Look, width: float) -> Table:
     gap = 16
     half = (width - gap) / 2
-    return _side_by_side(
+    return side_by_side(
         [funnel_chart(current.funnel, half, 106)],
         [monthly_chart(current.by_month, half, 106)],
         width,
@@ -437,7 +417,7 @@ def _mix(figures: Figures, look: _Look, width: float, *, limit: int = 5) -> Tabl
 
     lines = block("By service line", "Service line", figures.by_service_line)
     channels = block("By channel", "Channel", [(channel.label, n) for channel, n in figures.by_channel])
-    return _side_by_side(lines, channels, width, gap=gap)
+    return side_by_side(lines, channels, width, gap=gap)
 
 
 # -- the pages ---------------------------------------------------------------------------------------
@@ -464,7 +444,7 @@ def _overview(document: SummaryDocument, look: _Look, width: float) -> list[Flow
     ]
     story += _timings(report.program, document.targets, look, width)
     story.append(
-        _side_by_side(
+        side_by_side(
             (_trend(report.program, report.program_previous, look, _TREND_SHARE * (width - _GAP))),
             (_close_reasons(report.program, look, (1 - _TREND_SHARE) * (width - _GAP), limit=8)),
             width,
@@ -536,7 +516,7 @@ def _partner_page(document: SummaryDocument, index: int, look: _Look, width: flo
     ]
     story += _timings(current, document.targets, look, width)
     story.append(
-        _side_by_side(
+        side_by_side(
             (_trend(current, previous, look, _TREND_SHARE * (width - _GAP))),
             (_close_reasons(current, look, (1 - _TREND_SHARE) * (width - _GAP))),
             width,
@@ -614,8 +594,7 @@ def write_summary(
     target = Path(target)
     with failures_audited(db, actor, ACTION, "partner"):
         head = settings.letterhead(db)
-        if not head.clinic_name:
-            raise RefDeskError("Reports need the clinic's name: fill in the letterhead in Settings first.")
+        require_clinic_name(head, "Reports need")
         report = metrics.compute(db, period, partner_ids, should_stop=should_stop)
         total = len(report.partners) + 1
         if progress is not None:

@@ -19,10 +19,10 @@ from refdesk.domain.vocab import LetterKind
 from refdesk.errors import RefDeskError
 from refdesk.reports import atomic
 from refdesk.reports.atomic import ExportError
+from refdesk.reports.letter_parts import Recipient
 from refdesk.reports.letterhead import Letterhead
 from refdesk.reports.missing_records import (
     MissingRecord,
-    Recipient,
     RecordsRequest,
     build_letter,
     default_file_name,

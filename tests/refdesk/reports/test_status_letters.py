@@ -19,8 +19,8 @@ from refdesk.domain.vocab import LetterKind
 from refdesk.errors import NotFoundError, OperationCancelled, RefDeskError
 from refdesk.reports import atomic
 from refdesk.reports.atomic import ExportError
+from refdesk.reports.letter_parts import Recipient
 from refdesk.reports.letterhead import Letterhead
-from refdesk.reports.missing_records import Recipient
 from refdesk.reports.status_letters import (
     LetterBatch,
     ReferralStatus,
