@@ -156,7 +156,12 @@ class HistoryMaker:
         if channel in odds.LIVE_CHANNELS:
             self.ack = received
         else:
-            ack = self.clock.later(received, 300 + r() * line.ack_hours * 0.5 * HOUR, self.rng)
+            # Most receipts are acknowledged well within the target; a busy day makes some late (in
+            # business hours, as the target is counted).
+            if r() < odds.LATE_ACK_SHARE:
+                ack = self.clock.hours.add(received, line.ack_hours * (1.1 + r() * 2))
+            else:
+                ack = self.clock.later(received, 300 + r() * line.ack_hours * 0.5 * HOUR, self.rng)
             self.ack = ack if ack <= self.now else 0
         with suppress(_Stop):
             self._work(

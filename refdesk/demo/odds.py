@@ -64,6 +64,9 @@ STALL_MEAN = 60 * DAY
 #: Chance that a call reaches the patient, by how many attempts came before it.
 REACH = (0.68, 0.55, 0.45, 0.3)
 
+#: Share of referrals acknowledged after up to three times the service line's target (the rest well within).
+LATE_ACK_SHARE = 0.12
+
 # The open states in which a callback or checklist answers make sense.
 CALLBACK_STATES = frozenset({CONTACT_ATTEMPTED, NO_SHOW})
 INTAKE_STATES = frozenset({REACHED, SCHEDULED, NO_SHOW, APPOINTMENT_CANCELLED})
