@@ -62,7 +62,9 @@ from refdesk.errors import RefDeskError
 from refdesk.reports.fonts import FontFamily, register_fonts
 from refdesk.reports.letterhead import (
     ACCENT,
+    HEAD_FILL,
     MUTED,
+    RULE,
     Letterhead,
     draw_letterhead,
     letterhead_height,
@@ -341,9 +343,9 @@ class ListingLook:
     """How a ``Listing`` is drawn: the header's style, fill and rule, the rule between rows, padding."""
 
     head: ParagraphStyle
-    head_fill: Color
-    head_rule: Color
-    rule: Color
+    head_fill: Color = HEAD_FILL
+    head_rule: Color = ACCENT
+    rule: Color = RULE
     padding: float = 4.0
     top_padding: float = 3.5
 

@@ -24,6 +24,9 @@ log = logging.getLogger(__name__)
 
 ACCENT: Color = HexColor("#1f4e5f")
 MUTED: Color = HexColor("#555555")
+#: Table header rows and the rules between rows: the accent, lightened.
+HEAD_FILL: Color = HexColor("#e6eef1")
+RULE: Color = HexColor("#c9d3d7")
 
 NAME_SIZE = 17.0
 NAME_MIN_SIZE = 11.0

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from reportlab.lib.colors import HexColor
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
 
@@ -38,7 +37,7 @@ from refdesk.reports.base import (
     side_by_side,
     styles,
 )
-from refdesk.reports.letterhead import ACCENT, MUTED, Letterhead
+from refdesk.reports.letterhead import ACCENT, MUTED, RULE, Letterhead
 from refdesk.services import intake, settings
 from refdesk.services.actor import Actor
 from refdesk.services.audit import audited
@@ -48,7 +47,6 @@ from refdesk.storage import Database
 ACTION = "report.packet"
 #: Business hours in a clinic day (the default calendar opens 8 to 17): how targets become days.
 DAY_HOURS = 9
-_RULE = HexColor("#c9d3d7")
 
 #: What every referral must carry, whatever the service (the referral form's required fields and what
 #: the desk cannot work without).
@@ -169,7 +167,7 @@ def _steps(packet: Packet, look: _Look, width: float) -> Table:
         TableStyle(
             [
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LINEBELOW", (0, 0), (-1, -2), 0.3, _RULE),
+                ("LINEBELOW", (0, 0), (-1, -2), 0.3, RULE),
                 ("LINEBEFORE", (0, 0), (0, -1), 2, ACCENT),
                 ("TOPPADDING", (0, 0), (-1, -1), 3),
                 ("BOTTOMPADDING", (0, 0), (-1, -1), 4),

@@ -26,7 +26,6 @@ from datetime import date, datetime, time, timedelta
 from enum import Enum
 from pathlib import Path
 
-from reportlab.lib.colors import HexColor
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Flowable, Paragraph, Spacer
 from sqlalchemy import select
@@ -65,7 +64,7 @@ from refdesk.reports.base import (
     styles,
 )
 from refdesk.reports.letter_parts import Recipient, closing, opening, recipients, staff_name
-from refdesk.reports.letterhead import ACCENT, MUTED, Letterhead
+from refdesk.reports.letterhead import MUTED, Letterhead
 from refdesk.services import settings
 from refdesk.services.actor import Actor
 from refdesk.services.audit import audited
@@ -74,9 +73,6 @@ from refdesk.storage import Database
 
 TITLE = "Referral status"
 ACTION = "report.letters"
-#: The table's header row and rules: the accent of the letterhead, lightened.
-_HEAD_FILL = HexColor("#e6eef1")
-_RULE = HexColor("#c9d3d7")
 #: The list's columns and their shares of the text width.
 _COLUMNS = (("Patient", 0.35), ("DOB", 0.13), ("Received", 0.13), ("Where it stands", 0.39))
 
@@ -205,7 +201,7 @@ def _table(referrals: Sequence[ReferralStatus], style: Styles) -> Listing:
         ]
         for referral in referrals
     ]
-    look = ListingLook(head=style.cell_head, head_fill=_HEAD_FILL, head_rule=ACCENT, rule=_RULE)
+    look = ListingLook(head=style.cell_head)
     return Listing(_COLUMNS, rows, look)
 
 

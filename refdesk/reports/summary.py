@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from reportlab.lib.colors import HexColor
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import (
     CondPageBreak,
@@ -57,7 +56,7 @@ from refdesk.reports.base import (
 )
 from refdesk.reports.charts import funnel_chart, monthly_chart
 from refdesk.reports.fonts import register_fonts
-from refdesk.reports.letterhead import ACCENT, MUTED, Letterhead
+from refdesk.reports.letterhead import ACCENT, HEAD_FILL, MUTED, RULE, Letterhead
 from refdesk.services import metrics, settings
 from refdesk.services.actor import Actor
 from refdesk.services.audit import audited
@@ -67,9 +66,6 @@ from refdesk.storage import Database
 TITLE = "Partner summary"
 ACTION = "report.summary"
 CANCELLED = "Cancelled: no summary was written."
-_HEAD_FILL = HexColor("#e6eef1")
-_RULE = HexColor("#c9d3d7")
-_CARD_FILL = HexColor("#f3f6f7")
 DASH = "—"
 #: The gap between two side-by-side blocks, and the trend table's share of a row it shares.
 _GAP = 16.0
@@ -181,8 +177,7 @@ def _look(style: Styles) -> _Look:
                            textColor=ACCENT),
         card_label=ParagraphStyle("SummaryCardLabel", parent=cell, fontSize=7.5, leading=9.5,
                                   textColor=MUTED),
-        listing=ListingLook(head=head, head_fill=_HEAD_FILL, head_rule=ACCENT, rule=_RULE, padding=3.5,
-                            top_padding=3),
+        listing=ListingLook(head=head, padding=3.5, top_padding=3),
     )  # fmt: skip
 
 
@@ -198,12 +193,12 @@ def _table_style(*extra: tuple[object, ...], header: bool = True) -> TableStyle:
         ("LEFTPADDING", (0, 0), (-1, -1), 3.5),
         ("RIGHTPADDING", (0, 0), (-1, -1), 3.5),
         ("ALIGN", (1, 0), (-1, -1), "RIGHT"),
-        ("LINEBELOW", (0, 1 if header else 0), (-1, -1), 0.3, _RULE),
+        ("LINEBELOW", (0, 1 if header else 0), (-1, -1), 0.3, RULE),
     ]
     if header:
         commands += [
             ("FONTNAME", (0, 0), (-1, 0), family.bold),
-            ("BACKGROUND", (0, 0), (-1, 0), _HEAD_FILL),
+            ("BACKGROUND", (0, 0), (-1, 0), HEAD_FILL),
             ("LINEBELOW", (0, 0), (-1, 0), 0.8, ACCENT),
         ]
     return TableStyle([*commands, *extra])
