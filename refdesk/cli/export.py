@@ -15,10 +15,9 @@ from typing import Any
 
 from refdesk.cli.report import (
     DbOption,
+    finish,
     open_database,
-    out_option,
     partner_ids,
-    partner_option,
     period_of,
     period_options,
     progress_printer,
@@ -33,16 +32,11 @@ def register(commands: Any, db_option: DbOption) -> None:
 
     queue = kinds.add_parser("queue", help="the open referrals (or all, with --all) as CSV")
     queue.add_argument("--all", action="store_true", help="every referral, not only the open ones")
-    out_option(queue, "the CSV to write")
-    db_option(queue, argparse.SUPPRESS)
-    queue.set_defaults(command=run_queue, parser=queue)
+    finish(queue, run_queue, "the CSV to write", db_option)
 
     metrics = kinds.add_parser("metrics", help="the partner metrics of a period as CSV")
     period_options(metrics)
-    partner_option(metrics)
-    out_option(metrics, "the CSV to write")
-    db_option(metrics, argparse.SUPPRESS)
-    metrics.set_defaults(command=run_metrics, parser=metrics)
+    finish(metrics, run_metrics, "the CSV to write", db_option)
 
 
 def run_queue(args: argparse.Namespace) -> int:

@@ -41,28 +41,20 @@ def register(commands: Any, db_option: DbOption) -> None:
 
     summary = kinds.add_parser("summary", help="the partner summary PDF for a period")
     period_options(summary)
-    partner_option(summary)
-    out_option(summary, "the PDF to write")
-    db_option(summary, argparse.SUPPRESS)
-    summary.set_defaults(command=run_summary, parser=summary)
+    finish(summary, run_summary, "the PDF to write", db_option)
 
     letters = kinds.add_parser("letters", help="partner status letters PDF for a period")
     period_options(letters)
-    partner_option(letters)
     letters.add_argument(
         "--per-partner",
         action="store_true",
         help="one PDF per partner, in the folder given by --out",
     )
-    out_option(letters, "the PDF to write (with --per-partner: an existing folder)")
-    db_option(letters, argparse.SUPPRESS)
-    letters.set_defaults(command=run_letters, parser=letters)
+    finish(letters, run_letters, "the PDF to write (with --per-partner: an existing folder)", db_option)
 
     packet = kinds.add_parser("packet", help="the referral packet PDF of a service line")
     packet.add_argument("--service", required=True, metavar="NAME_OR_ID", help="the service line")
-    out_option(packet, "the PDF to write")
-    db_option(packet, argparse.SUPPRESS)
-    packet.set_defaults(command=run_packet, parser=packet)
+    finish(packet, run_packet, "the PDF to write", db_option)
 
 
 # -- arguments ---------------------------------------------------------------------------------------
@@ -77,6 +69,7 @@ def day(text: str) -> date:
 
 
 def period_options(parser: argparse.ArgumentParser) -> None:
+    """``--from``, ``--to`` (default: last month) and ``--partner`` (default: all)."""
     parser.add_argument(
         "--from",
         dest="start",
@@ -86,9 +79,6 @@ def period_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--to", dest="end", type=day, metavar="YYYY-MM-DD", help="last day, included "
                         "(default: the last day of last month)")  # fmt: skip
-
-
-def partner_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--partner",
         dest="partners",
@@ -99,8 +89,13 @@ def partner_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def out_option(parser: argparse.ArgumentParser, what: str) -> None:
-    parser.add_argument("--out", required=True, type=Path, metavar="PATH", help=what)
+def finish(
+    parser: argparse.ArgumentParser, run: Callable[[argparse.Namespace], int], out: str, db_option: DbOption
+) -> None:
+    """What every command ends with: ``--out`` (``out`` says what it names), ``--db``, and what runs it."""
+    parser.add_argument("--out", required=True, type=Path, metavar="PATH", help=out)
+    db_option(parser, argparse.SUPPRESS)
+    parser.set_defaults(command=run, parser=parser)
 
 
 def last_month(today: date) -> tuple[date, date]:
