@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -17,6 +18,7 @@ from refdesk.services.actor import Actor, ensure_staff
 from refdesk.services.catalog import NewPartner, NewServiceLine, create_partner, create_service_line
 from refdesk.services.referrals import NewReferral, create_referral
 from refdesk.storage import Database
+from tests.refdesk.reports.clinic_data import Month, a_month
 
 
 @pytest.fixture(autouse=True)
@@ -76,3 +78,29 @@ def new_referral(partner_id: int, service_line_id: int) -> NewReferral:
 @pytest.fixture
 def referral_id(db: Database, actor: Actor, new_referral: NewReferral) -> int:
     return create_referral(db, actor, new_referral)
+
+
+@pytest.fixture
+def month(db: Database, actor: Actor, new_referral: NewReferral) -> Month:
+    """A small clinic's month of referrals at every stage (``clinic_data.a_month``): the documents'
+    and the exports' data."""
+    return a_month(db, actor, new_referral)
+
+
+@pytest.fixture
+def out(tmp_path: Path) -> Path:
+    """A folder of its own for what a test writes (the test's database lives in ``tmp_path``)."""
+    folder = tmp_path / "out"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def no_log_handlers_left() -> Iterator[None]:
+    """Removes the log handlers a command installed (``refdesk`` sets up logging as it starts)."""
+    before = list(logging.getLogger().handlers)
+    yield
+    for handler in logging.getLogger().handlers[:]:
+        if handler not in before:
+            logging.getLogger().removeHandler(handler)
+            handler.close()

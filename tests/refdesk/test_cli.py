@@ -3,7 +3,6 @@ never a traceback."""
 
 from __future__ import annotations
 
-import logging
 import subprocess
 import sys
 from pathlib import Path
@@ -13,22 +12,9 @@ import pytest
 from refdesk.cli import check
 from refdesk.cli.main import main
 from refdesk.storage import Database, migrate
+from tests.refdesk.cli_helpers import run
 
-
-def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    code = main(argv)
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-@pytest.fixture(autouse=True)
-def _no_log_handlers_left() -> object:
-    before = list(logging.getLogger().handlers)
-    yield
-    for handler in logging.getLogger().handlers[:]:
-        if handler not in before:
-            logging.getLogger().removeHandler(handler)
-            handler.close()
+pytestmark = pytest.mark.usefixtures("no_log_handlers_left")
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import io
-import logging
 from datetime import date
 from pathlib import Path
 
@@ -17,32 +16,12 @@ from sqlalchemy import select
 from refdesk.cli.main import main
 from refdesk.cli.report import last_month
 from refdesk.domain.models import LetterSent
-from refdesk.services.actor import Actor
-from refdesk.services.referrals import NewReferral
 from refdesk.storage import Database
-from tests.refdesk.reports.clinic_data import SEEN, Month, a_month, full
+from tests.refdesk.cli_helpers import run
+from tests.refdesk.reports.clinic_data import SEEN, Month, full
 from tests.refdesk.services.helpers import audit_rows
 
-
-@pytest.fixture(autouse=True)
-def _no_log_handlers_left() -> object:
-    before = list(logging.getLogger().handlers)
-    yield
-    for handler in logging.getLogger().handlers[:]:
-        if handler not in before:
-            logging.getLogger().removeHandler(handler)
-            handler.close()
-
-
-@pytest.fixture
-def month(db: Database, actor: Actor, new_referral: NewReferral) -> Month:
-    return a_month(db, actor, new_referral)
-
-
-def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    code = main(argv)
-    out, err = capsys.readouterr()
-    return code, out, err
+pytestmark = pytest.mark.usefixtures("no_log_handlers_left")
 
 
 def text_of(path: Path) -> str:

@@ -43,7 +43,6 @@ from ui.referral_detail import ReferralDetail
 from ui.tasks import InlineRunner
 from ui.widgets.dates import format_date
 
-pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints\(\)")
 ALT, CTRL = Qt.KeyboardModifier.AltModifier, Qt.KeyboardModifier.ControlModifier
 
 

@@ -21,8 +21,6 @@ from ui.detail.checklist import ChecklistPane, YesNoField
 from ui.tasks import InlineRunner
 from ui.widgets.choices import ChoiceCombo
 
-pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints\(\)")
-
 
 @pytest.fixture
 def pane(qtbot: QtBot, db: Database, actor: Actor, referral_id: int) -> ChecklistPane:

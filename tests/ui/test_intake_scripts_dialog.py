@@ -28,8 +28,6 @@ from ui.dialogs.intake_scripts import (
 )
 from ui.tasks import InlineRunner
 
-pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints\(\)")
-
 CTRL = Qt.KeyboardModifier.ControlModifier
 ALT = Qt.KeyboardModifier.AltModifier
 Button = QMessageBox.StandardButton

@@ -27,9 +27,6 @@ from ui.dialogs.new_referral import NewReferralDialog
 from ui.main_window import MainWindow, ShortcutsDialog
 from ui.widgets.dates import format_date
 
-pytestmark = pytest.mark.qt_log_ignore(
-    r"This plugin does not support (propagateSizeHints\(\)|raise\(\)|grabbing the keyboard)"
-)
 ALT = Qt.KeyboardModifier.AltModifier
 CTRL = Qt.KeyboardModifier.ControlModifier
 

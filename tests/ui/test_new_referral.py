@@ -30,12 +30,6 @@ from ui.errors import BUG_MESSAGE
 from ui.referral_form import FIELD_NAMES, FormChoices, ReferralForm
 from ui.widgets.dates import DateTimeField, format_datetime
 
-# The offscreen platform used by the tests lacks these window-system calls (desktop platforms have
-# them): showing a dialog with a layout, or a completer popup, makes Qt say so.
-pytestmark = pytest.mark.qt_log_ignore(
-    r"This plugin does not support (propagateSizeHints\(\)|raise\(\)|grabbing the keyboard)"
-)
-
 MARKUP_NAME = ("Ольга", "<b>O'Brien</b> & Co")
 
 

@@ -32,8 +32,6 @@ from ui.partners.outreach import TouchesModel
 from ui.tasks import InlineRunner, TaskRunner
 from ui.widgets.dates import format_date
 
-pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support (propagateSizeHints\(\)|raise\(\))")
-
 ALT = Qt.KeyboardModifier.AltModifier
 CTRL = Qt.KeyboardModifier.ControlModifier
 

@@ -27,9 +27,6 @@ from ui.queue.filters import QueueFilterBar
 from ui.queue.view import EMPTY_DATABASE_TEXT, NO_MATCH_TEXT, QueueView
 from ui.tasks import InlineRunner, TaskRunner
 
-# The offscreen platform cannot do these; a shown window asks anyway. Understood and harmless.
-pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support (propagateSizeHints\(\)|raise\(\))")
-
 
 class Desk:
     """Four referrals told apart by surname, and the catalog around them."""

@@ -25,8 +25,6 @@ from ui.detail.records import ID_ROLE, LAST_FOLDER_KEY, VALUE_ROLE, RecordsModel
 from ui.dialogs.letterhead import LetterheadDialog
 from ui.tasks import InlineRunner
 
-pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints\(\)")
-
 
 @pytest.fixture
 def prefs(tmp_path: Path) -> QSettings:

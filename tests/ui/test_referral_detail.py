@@ -40,10 +40,6 @@ from ui.referral_detail import PROMPT_CONFIRM_COMPLETED, PROMPT_UNABLE_TO_REACH,
 from ui.tasks import InlineRunner, TaskRunner
 from ui.widgets.dates import format_date
 
-# The offscreen platform the tests use cannot pass size hints to a window system (desktop platforms
-# can): a top-level window whose layout changes its minimum size makes Qt say so.
-pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints\(\)")
-
 ALT = Qt.KeyboardModifier.AltModifier
 CALL = AttemptMethod.CALL
 

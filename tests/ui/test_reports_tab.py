@@ -39,8 +39,6 @@ from ui.reports.period import PeriodPicker, Preset, month_label, period_slug, pe
 from ui.reports.tab import ReportsTab
 from ui.tasks import InlineRunner, TaskRunner
 
-pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints\(\)")
-
 TODAY = date(2024, 5, 15)
 APRIL = Period(date(2024, 4, 1), date(2024, 4, 30))
 

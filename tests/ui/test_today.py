@@ -35,8 +35,6 @@ from ui.today import TodayModel, TodayView
 from ui.today import lines as wording
 from ui.today.model import Column, Role
 
-pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support (propagateSizeHints\(\)|raise\(\))")
-
 
 def local(day: int, hour: int, minute: int = 0) -> datetime:
     """A moment in May 2024 in local wall-clock time (13 May is a Monday)."""

@@ -40,13 +40,6 @@ def read(path: Path) -> list[list[str]]:
 
 
 @pytest.fixture
-def out(tmp_path: Path) -> Path:
-    folder = tmp_path / "exports"
-    folder.mkdir()
-    return folder
-
-
-@pytest.fixture
 def referrals(db: Database, actor: Actor, new_referral: NewReferral) -> list[int]:
     """Four open referrals with hostile names, received an hour apart (oldest first), and a closed one."""
     start = utc_now() - timedelta(days=2)

@@ -43,7 +43,17 @@ def fill_letterhead(db: Database, actor: Actor) -> None:
     settings.save_letterhead_field(db, actor, settings.CLINIC_FAX, "555 201 0001")
 
 
-def receives_updates(db: Database, partner_id: int, name: str, role: str, fax: str | None = None) -> None:
+def receives_updates(
+    db: Database,
+    partner_id: int,
+    name: str,
+    role: str,
+    fax: str | None = None,
+    *,
+    partner_fax: str | None = None,
+) -> None:
+    """The partner's postal address, a contact who is not the addressee, and ``name``, who receives
+    updates (with a fax of their own, or the partner's ``partner_fax``)."""
     with db.transaction() as session:
         partner = session.get(Partner, partner_id)
         assert partner is not None
@@ -53,6 +63,8 @@ def receives_updates(db: Database, partner_id: int, name: str, role: str, fax: s
             "IL",
             "62701",
         )
+        if partner_fax is not None:
+            partner.fax = partner_fax
         session.add(PartnerContact(partner_id=partner_id, name="Not the addressee", role="Physician"))
         session.add(
             PartnerContact(partner_id=partner_id, name=name, role=role, receives_updates=True, fax=fax)

@@ -13,7 +13,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from refdesk.domain.models import LetterSent, Partner, PartnerContact
+from refdesk.domain.models import LetterSent
 from refdesk.domain.times import to_local
 from refdesk.domain.vocab import LetterKind
 from refdesk.errors import RefDeskError
@@ -33,6 +33,7 @@ from refdesk.services.actor import Actor
 from refdesk.services.records import add_record, list_records, mark_received
 from refdesk.services.referrals import NewReferral, create_referral
 from refdesk.storage import Database
+from tests.refdesk.reports.clinic_data import receives_updates
 from tests.refdesk.services.helpers import audit_rows, count
 
 NOW = datetime.now(UTC)
@@ -89,22 +90,7 @@ def clinic(db: Database, actor: Actor, partner_id: int) -> None:
     settings.save_letterhead_field(db, actor, settings.CLINIC_NAME, "Riverside Clinic")
     settings.save_letterhead_field(db, actor, settings.CLINIC_ADDRESS, "12 River Road\nSpringfield, IL 62704")
     settings.save_letterhead_field(db, actor, settings.CLINIC_FAX, "555 201 0001")
-    with db.transaction() as session:
-        partner = session.get(Partner, partner_id)
-        assert partner is not None
-        partner.address_line1, partner.city, partner.region, partner.postal_code = (
-            "1 Oak Street",
-            "Springfield",
-            "IL",
-            "62701",
-        )
-        partner.fax = "(555) 310-2200"
-        session.add(PartnerContact(partner_id=partner_id, name="Anna Kowalski", role="Physician"))
-        session.add(
-            PartnerContact(
-                partner_id=partner_id, name="Ольга <Smith>", role="Office manager", receives_updates=True
-            )
-        )
+    receives_updates(db, partner_id, "Ольга <Smith>", "Office manager", partner_fax="(555) 310-2200")
 
 
 def letters(db: Database) -> list[LetterSent]:

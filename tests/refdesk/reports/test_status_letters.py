@@ -34,7 +34,6 @@ from refdesk.reports.status_letters import (
 )
 from refdesk.services.actor import Actor
 from refdesk.services.metrics import Period
-from refdesk.services.referrals import NewReferral
 from refdesk.storage import Database
 from tests.refdesk.reports.clinic_data import (
     DECLINED,
@@ -44,7 +43,6 @@ from tests.refdesk.reports.clinic_data import (
     UNREACHED,
     WAITING,
     Month,
-    a_month,
     full,
 )
 from tests.refdesk.services.helpers import audit_rows
@@ -196,19 +194,6 @@ def test_a_letter_file_is_named_after_the_partner_and_the_period() -> None:
 
 
 # -- the desk's action -------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def month(db: Database, actor: Actor, new_referral: NewReferral) -> Month:
-    return a_month(db, actor, new_referral)
-
-
-@pytest.fixture
-def out(tmp_path: Path) -> Path:
-    """A folder of its own for the letters (the test's database lives in ``tmp_path``)."""
-    folder = tmp_path / "letters"
-    folder.mkdir()
-    return folder
 
 
 def letters(db: Database) -> list[LetterSent]:

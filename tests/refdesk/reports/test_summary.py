@@ -25,9 +25,8 @@ from refdesk.reports.summary import (
 )
 from refdesk.services.actor import Actor
 from refdesk.services.metrics import Figures, Funnel, PartnerFigures, Period, Report, Timing
-from refdesk.services.referrals import NewReferral
 from refdesk.storage import Database
-from tests.refdesk.reports.clinic_data import OTHER_PARTNER, Month, a_month
+from tests.refdesk.reports.clinic_data import OTHER_PARTNER, Month
 from tests.refdesk.services.helpers import audit_rows
 
 MAY = Period(date(2024, 5, 1), date(2024, 5, 31))
@@ -124,18 +123,6 @@ def test_shares_change_in_points_and_durations_read_in_their_unit() -> None:
 
 
 # -- from the real metrics ---------------------------------------------------------------------------
-
-
-@pytest.fixture
-def month(db: Database, actor: Actor, new_referral: NewReferral) -> Month:
-    return a_month(db, actor, new_referral)
-
-
-@pytest.fixture
-def out(tmp_path: Path) -> Path:
-    folder = tmp_path / "reports"
-    folder.mkdir()
-    return folder
 
 
 def test_the_summary_of_a_month_is_written_and_audited(
