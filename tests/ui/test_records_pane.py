@@ -189,7 +189,7 @@ def test_the_records_model_holds_raw_values_and_ids(
 ) -> None:
     model = RecordsModel()
     records = list_records(db, referral_id)
-    model.set_records(records)
+    model.set_rows(records)
     qtmodeltester.check(model)
     assert model.index(0, 2).data(VALUE_ROLE) is None
     assert model.index(0, 0).data(ID_ROLE) == records[0].id

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -57,6 +56,7 @@ from ui.tasks import TaskContext, TaskHandle, TaskRunner
 from ui.widgets import plain_label
 from ui.widgets.bars import error_bar
 from ui.widgets.dates import DateLineEdit, InputError, format_date
+from ui.widgets.tables import RowsModel
 
 if TYPE_CHECKING:
     from refdesk.reports.missing_records import LetterResult
@@ -92,49 +92,23 @@ def summary_text(records: list[ReferralRecord]) -> str:
     return f"Records ({missing} missing)" if missing else "Records (all received)"
 
 
-class RecordsModel(QAbstractTableModel):
+class RecordsModel(RowsModel[ReferralRecord]):
     """The records of one referral (a handful of rows, all in memory). Display text per column;
     ``VALUE_ROLE`` gives the raw value (date or None, the name, the status text), ``ID_ROLE`` the
     record's id. Missing records show their status in bold."""
 
+    HEADERS = HEADERS
+
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._rows: list[ReferralRecord] = []
         self._bold = QFont()
         self._bold.setBold(True)
-
-    def set_records(self, records: list[ReferralRecord]) -> None:
-        self.beginResetModel()
-        self._rows = list(records)
-        self.endResetModel()
-
-    def records(self) -> list[ReferralRecord]:
-        return list(self._rows)
-
-    def record_at(self, row: int) -> ReferralRecord | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
 
     def row_of(self, record_id: int) -> int | None:
         for row, record in enumerate(self._rows):
             if record.id == record_id:
                 return row
         return None
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == _DISPLAY and 0 <= section < len(HEADERS):
-            return HEADERS[section]
-        return None
-
-    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
 
     def _value(self, record: ReferralRecord, column: int) -> Any:
         if column == NAME:
@@ -148,7 +122,7 @@ class RecordsModel(QAbstractTableModel):
         return record.chased_on
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = _DISPLAY) -> Any:
-        record = self.record_at(index.row()) if index.isValid() else None
+        record = self.row_at(index.row()) if index.isValid() else None
         if record is None or not 0 <= index.column() < len(HEADERS):
             return None
         if role == ID_ROLE:
@@ -366,7 +340,7 @@ class RecordsPane(QWidget):
             self._loading.cancel()
             self._loading = None
         self._referral_id = None
-        self.model.set_records([])
+        self.model.set_rows([])
         self.messages.clear()
         self.saved_bar.hide()
         self.error_bar.hide()
@@ -398,7 +372,7 @@ class RecordsPane(QWidget):
         self._loading = None
         self.error_bar.hide()
         current = self._selected()
-        self.model.set_records(found)
+        self.model.set_rows(found)
         row = self.model.row_of(current.id) if current is not None else None
         if row is None and found:
             missing = records_service.missing(found)
@@ -417,7 +391,7 @@ class RecordsPane(QWidget):
 
     def _selected(self) -> ReferralRecord | None:
         index = self.table.selectionModel().currentIndex() if self.table.selectionModel() else None
-        return self.model.record_at(index.row()) if index is not None and index.isValid() else None
+        return self.model.row_at(index.row()) if index is not None and index.isValid() else None
 
     def _update_buttons(self) -> None:
         record = self._selected()
@@ -431,7 +405,7 @@ class RecordsPane(QWidget):
         self.buttons["recordsNotReceived"].setEnabled(ready and received)
         self.add_button.setEnabled(ready)
         self.new_name.setEnabled(ready)
-        missing = records_service.missing(self.model.records())
+        missing = records_service.missing(list(self.model.rows()))
         self.letter_button.setEnabled(ready and bool(missing))
         set_style_property(self, "busy", self._busy)
 

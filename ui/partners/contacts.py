@@ -14,10 +14,9 @@ from __future__ import annotations
 from dataclasses import asdict, fields
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QFormLayout,
     QGroupBox,
@@ -38,9 +37,9 @@ from refdesk.storage import Database
 from ui.detail.bars import MessageBar, PromptBar
 from ui.errors import user_message
 from ui.partners.fields import FieldSet
-from ui.partners.model import fit_columns
 from ui.tasks import TaskRunner
 from ui.widgets import named, plain_label
+from ui.widgets.tables import RowsModel, fit_columns, read_only_rows
 from ui.widgets.text import PlainTextField
 
 PROMPT_REMOVE_CONTACT = "remove_contact"
@@ -64,7 +63,6 @@ _ACCESSIBLE = int(Qt.ItemDataRole.AccessibleTextRole)
 ID_ROLE = int(Qt.ItemDataRole.UserRole) + 1
 SORT_ROLE = int(Qt.ItemDataRole.UserRole) + 3
 _CENTER = int(Qt.AlignmentFlag.AlignCenter)
-_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
 
 LABELS: dict[str, str] = {
     "name": "Name",
@@ -81,41 +79,14 @@ _WIDTHS = {0: "Zoltán Delacroix", 1: "Office manag", 2: "Decides", 3: "Updates"
 NEW_HINT = "New contact: it is saved as soon as it has a name."
 
 
-class ContactsModel(QAbstractTableModel):
+class ContactsModel(RowsModel[ContactRow]):
     """One partner's contacts (a handful of rows, held whole). No signals of its own."""
 
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[ContactRow] = []
-
-    def set_rows(self, rows: list[ContactRow]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def contact_at(self, row: int) -> ContactRow | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
+    HEADERS = _HEADERS
+    HEADER_TIPS = _TIPS
 
     def row_of(self, contact_id: int) -> int | None:
         return next((i for i, row in enumerate(self._rows) if row.id == contact_id), None)
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(_HEADERS)
-
-    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
-        return _FLAGS if index.isValid() else Qt.ItemFlag.NoItemFlags
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(_HEADERS):
-            return None
-        if role == _DISPLAY:
-            return _HEADERS[section]
-        if role == _TOOLTIP:
-            return _TIPS[section]
-        return None
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = _DISPLAY) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
@@ -216,17 +187,9 @@ class ContactsPane(QWidget):
         self.table.setObjectName("contactTable")
         self.table.setModel(self.model)
         self.table.setAccessibleName("Contacts")
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setTabKeyNavigation(False)
-        self.table.setWordWrap(False)
+        read_only_rows(self.table)
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().hide()
-        header = self.table.horizontalHeader()
-        header.setHighlightSections(False)
-        header.setStretchLastSection(True)
+        self.table.horizontalHeader().setStretchLastSection(True)
         fit_columns(self.table, _WIDTHS)
         # room for about five contacts; more scroll
         self._fitted = False
@@ -362,7 +325,7 @@ class ContactsPane(QWidget):
 
     def _selected_contact(self) -> ContactRow | None:
         index = self.table.currentIndex()
-        return self.model.contact_at(index.row()) if index.isValid() else None
+        return self.model.row_at(index.row()) if index.isValid() else None
 
     def _select(self, contact_id: int) -> None:
         row = self.model.row_of(contact_id)
@@ -370,7 +333,7 @@ class ContactsPane(QWidget):
             self.table.selectRow(row)
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        contact = self.model.contact_at(current.row()) if current.isValid() else None
+        contact = self.model.row_at(current.row()) if current.isValid() else None
         if contact is None or contact.id == self._contact_id:
             return
         self.fields.flush()  # an edit still in a field belongs to the contact it was typed for

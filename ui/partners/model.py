@@ -8,14 +8,12 @@ runner; a result overtaken by newer input (the next keystroke) is dropped by its
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from enum import IntEnum
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor, QFont
-from PySide6.QtWidgets import QTableView
 
 from refdesk.domain.times import to_local, utc_now
 from refdesk.domain.vocab import OutreachCadence, PartnerCategory
@@ -25,6 +23,7 @@ from refdesk.storage import Database
 from ui.errors import user_message
 from ui.tasks import TaskContext, TaskHandle, TaskRunner
 from ui.widgets.dates import format_date
+from ui.widgets.tables import RowsModel
 
 ID_ROLE = int(Qt.ItemDataRole.UserRole) + 1
 """The partner id (int)."""
@@ -74,6 +73,9 @@ SORT_KEYS: dict[Column, PartnerSort] = {
     Column.OPEN: PartnerSort.OPEN,
     Column.NEXT_TOUCH: PartnerSort.NEXT_TOUCH,
 }
+#: The titles and tips in column order, as ``RowsModel`` reads them.
+_TITLES = tuple(HEADERS[column] for column in Column)
+_TIPS = tuple(HEADER_TIPS.get(column) for column in Column)
 #: Categories as short as a table column can hold; the full label is the cell's tooltip.
 SHORT_CATEGORY: dict[PartnerCategory, str] = {
     PartnerCategory.PRIMARY_CARE: "Primary care",
@@ -96,36 +98,6 @@ _FONT = int(Qt.ItemDataRole.FontRole)
 _ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
 _NUMBERS = (Column.RECENT, Column.OPEN)
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
-
-
-def fit_columns(table: QTableView, samples: dict[int, str]) -> None:
-    """Row height and column widths from the font in use, so they hold at any scaling: each column as
-    wide as its sample text, and never narrower than its header title (bold, with the sort arrow).
-    Call again when first shown: the style sheet's font only applies once the table is polished."""
-    header = table.horizontalHeader()
-    table.ensurePolished()
-    header.ensurePolished()
-    metrics = table.fontMetrics()
-    table.verticalHeader().setDefaultSectionSize(metrics.height() + max(4, metrics.height() // 2))
-    padding = 2 * metrics.averageCharWidth()
-    # without the sort arrow, which only the sorted column needs (room for it everywhere costs a column)
-    arrow = header.isSortIndicatorShown()
-    header.setSortIndicatorShown(False)
-    for column, sample in samples.items():
-        header.resizeSection(
-            column, max(metrics.horizontalAdvance(sample) + padding, header.sectionSizeHint(column))
-        )
-    header.setSortIndicatorShown(arrow)
-    if arrow:
-        make_room_for_arrow(table, header.sortIndicatorSection())
-
-
-def make_room_for_arrow(table: QTableView, section: int) -> None:
-    """Widen the sorted column so its title and arrow both show (connect to ``sortIndicatorChanged``)."""
-    header = table.horizontalHeader()
-    if 0 <= section < header.count() and header.sectionSize(section) < header.sectionSizeHint(section):
-        header.resizeSection(section, header.sectionSizeHint(section))
 
 
 def _day(moment: datetime | None) -> str:
@@ -158,7 +130,7 @@ def is_overdue(row: PartnerRow, now: datetime) -> bool:
     return row.next_touch_due is not None and row.next_touch_due <= now
 
 
-class PartnerListModel(QAbstractTableModel):
+class PartnerListModel(RowsModel[PartnerRow]):
     """Partner rows for a QTableView; ``set_filter`` reads them off the GUI thread.
 
     Signals:
@@ -171,12 +143,14 @@ class PartnerListModel(QAbstractTableModel):
     count_changed = Signal(int)
     query_failed = Signal(str)
 
+    HEADERS = _TITLES
+    HEADER_TIPS = _TIPS
+
     def __init__(self, db: Database, runner: TaskRunner, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._db, self._runner = db, runner
         self._filter = PartnerFilter()
         self._sort, self._descending = PartnerSort.NAME, False
-        self._rows: list[PartnerRow] = []
         self._rows_by_id: dict[int, int] = {}
         self._generation = 0
         self._handle: TaskHandle | None = None
@@ -265,14 +239,8 @@ class PartnerListModel(QAbstractTableModel):
     def partner_id_at(self, row: int) -> int | None:
         return self._rows[row].id if 0 <= row < len(self._rows) else None
 
-    def row_at(self, row: int) -> PartnerRow | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
-
     def row_of(self, partner_id: int) -> int | None:
         return self._rows_by_id.get(partner_id)
-
-    def rows(self) -> Sequence[PartnerRow]:
-        return tuple(self._rows)
 
     def _set_rows(self, rows: list[PartnerRow]) -> None:
         self._rows = rows
@@ -310,24 +278,6 @@ class PartnerListModel(QAbstractTableModel):
             self.loading_changed.emit(loading)
 
     # --- Qt model -------------------------------------------------------------------------------------
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(Column)
-
-    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
-        return _FLAGS if index.isValid() else Qt.ItemFlag.NoItemFlags
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(Column):
-            return None
-        if role == _DISPLAY:
-            return HEADERS[Column(section)]
-        if role == _TOOLTIP:
-            return HEADER_TIPS.get(Column(section))
-        return None
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = _DISPLAY) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):

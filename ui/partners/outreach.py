@@ -10,10 +10,9 @@ from __future__ import annotations
 from datetime import datetime, time
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
@@ -34,11 +33,11 @@ from refdesk.services.partners import TouchRow
 from refdesk.storage import Database
 from ui.detail.bars import MessageBar, set_style_property
 from ui.errors import user_message
-from ui.partners.model import fit_columns
 from ui.tasks import TaskRunner
 from ui.widgets import named, plain_label
 from ui.widgets.choices import ChoiceCombo
 from ui.widgets.dates import DATE_PLACEHOLDER, DateLineEdit, InputError, format_datetime
+from ui.widgets.tables import RowsModel, fit_columns, read_only_rows
 
 ADD_KEYS = ("Ctrl+Return", "Ctrl+Enter")
 #: When a touch is logged for a past day without a time: midday, so no time zone moves it to another day.
@@ -51,37 +50,12 @@ _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
 _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
 ID_ROLE = int(Qt.ItemDataRole.UserRole) + 1
 SORT_ROLE = int(Qt.ItemDataRole.UserRole) + 3
-_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
 
 
-class TouchesModel(QAbstractTableModel):
+class TouchesModel(RowsModel[TouchRow]):
     """One partner's touches, newest first (tens of rows, held whole). No signals of its own."""
 
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[TouchRow] = []
-
-    def set_rows(self, rows: list[TouchRow]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def touch_at(self, row: int) -> TouchRow | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(_HEADERS)
-
-    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
-        return _FLAGS if index.isValid() else Qt.ItemFlag.NoItemFlags
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == _DISPLAY and 0 <= section < len(_HEADERS):
-            return _HEADERS[section]
-        return None
+    HEADERS = _HEADERS
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = _DISPLAY) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
@@ -189,16 +163,8 @@ class OutreachPane(QWidget):
         self.table.setObjectName("touchTable")
         self.table.setModel(self.model)
         self.table.setAccessibleName("Touch log")
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setTabKeyNavigation(False)
-        self.table.setWordWrap(False)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().hide()
-        header = self.table.horizontalHeader()
-        header.setHighlightSections(False)
-        header.setStretchLastSection(True)
+        read_only_rows(self.table)
+        self.table.horizontalHeader().setStretchLastSection(True)
         self._fitted = False
         fit_columns(self.table, _WIDTHS)
         self.empty = plain_label("touchEmpty", "No touches logged yet.")

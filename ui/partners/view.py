@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -24,12 +23,13 @@ from PySide6.QtWidgets import (
 from refdesk.domain.vocab import PartnerCategory
 from refdesk.services.partners import LAPSED_DAYS, PartnerFilter
 from refdesk.storage import Database
-from ui.partners.model import Column, PartnerListModel, fit_columns, make_room_for_arrow
+from ui.partners.model import Column, PartnerListModel
 from ui.queue.inputs import SearchEdit
 from ui.tasks import TaskRunner
 from ui.widgets import named, plain_label
 from ui.widgets.bars import error_bar
 from ui.widgets.choices import ChoiceCombo
+from ui.widgets.tables import OpenRowTable, fit_columns, make_room_for_arrow, read_only_rows
 from ui.widgets.text import CountLineEdit
 
 SEARCH_PLACEHOLDER = "Search name, city or phone  (Ctrl+F)"
@@ -81,22 +81,6 @@ class DaysEdit(CountLineEdit):
             return
         self.set_value(min(9999, max(1, (self.value() or 0) + step)))
         self.stepped.emit()
-
-
-class _Table(QTableView):
-    """Return or Enter opens the current row (a QTableView would only move to the next one).
-
-    Signals:
-        open_requested(QModelIndex): Return/Enter on a current row.
-    """
-
-    open_requested = Signal(QModelIndex)
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
-            self.open_requested.emit(self.currentIndex())
-            return
-        super().keyPressEvent(event)
 
 
 class PartnersView(QWidget):
@@ -162,7 +146,7 @@ class PartnersView(QWidget):
 
         self.count_label = plain_label("partnerCount", hide_empty=False, wrap=False)
         self._error_bar, self._error_label = error_bar(self, "partners", self.refresh)
-        self.table = _Table(self)
+        self.table = OpenRowTable(self)
         self._setup_table()
 
         top = QHBoxLayout()
@@ -253,20 +237,12 @@ class PartnersView(QWidget):
         table = self.table
         table.setObjectName("partnerTable")
         table.setModel(self.model)
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        table.setAlternatingRowColors(True)
-        table.setWordWrap(False)
+        read_only_rows(table)
         table.setTextElideMode(Qt.TextElideMode.ElideRight)
-        table.setTabKeyNavigation(False)
         table.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         table.setAccessibleName("Partners")
-        table.verticalHeader().hide()
         table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        header = table.horizontalHeader()
-        header.setHighlightSections(False)
-        header.setStretchLastSection(False)
+        table.horizontalHeader().setStretchLastSection(False)
         self._fit_to_font()
 
     def _fit_to_font(self) -> None:

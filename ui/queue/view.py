@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut, QShowEvent
+from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QStackedWidget,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -37,6 +36,7 @@ from ui.queue.model import QueueModel
 from ui.tasks import TaskRunner
 from ui.widgets import named
 from ui.widgets.bars import error_bar
+from ui.widgets.tables import OpenRowTable, read_only_rows
 
 EMPTY_DATABASE_TEXT = "No referrals yet — New referral (Ctrl+N), Import, or Load demo data"
 NO_MATCH_TEXT = "No referrals match these filters — Clear filters (Ctrl+Shift+X)"
@@ -58,22 +58,6 @@ _WIDTH_SAMPLES: dict[Column, str] = {
     Column.OWNER: "Maria Lopez",
     Column.ATTEMPTS: "00",
 }
-
-
-class _Table(QTableView):
-    """Return or Enter opens the current row (a QTableView would only move to the next one).
-
-    Signals:
-        open_requested(QModelIndex): Return/Enter on a current row.
-    """
-
-    open_requested = Signal(QModelIndex)
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
-            self.open_requested.emit(self.currentIndex())
-            return
-        super().keyPressEvent(event)
 
 
 class QueueView(QWidget):
@@ -113,7 +97,7 @@ class QueueView(QWidget):
         self.filter_bar = QueueFilterBar(*self._choices(), parent=self)
         if filters is not None:
             self.filter_bar.from_settings(filters)  # before filter_changed is connected
-        self.table = _Table(self)
+        self.table = OpenRowTable(self)
         self._loading = named(QProgressBar(self), "queueLoading")
         self._loading.setTextVisible(False)
         self._loading.setRange(0, 0)
@@ -210,19 +194,12 @@ class QueueView(QWidget):
         table = self.table
         table.setObjectName("queueTable")
         table.setModel(self.model)
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        table.setAlternatingRowColors(True)
-        table.setWordWrap(False)
+        read_only_rows(table)
         table.setTextElideMode(Qt.TextElideMode.ElideRight)
-        table.setTabKeyNavigation(False)
         table.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         table.setAccessibleName("Referral queue")
-        table.verticalHeader().hide()
         table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)  # never measure 1M rows
         header = table.horizontalHeader()
-        header.setHighlightSections(False)
         header.setStretchLastSection(True)
         header.setSortIndicator(Column.RECEIVED, Qt.SortOrder.DescendingOrder)
         self._fit_to_font()

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QFont
 
 from refdesk.services.metrics import Figures, Funnel, Report, Timing, change
+from ui.widgets.tables import RowsModel
 
 #: The raw value behind a cell (int, float, str or None: "nothing to measure").
 VALUE_ROLE = int(Qt.ItemDataRole.UserRole)
@@ -40,7 +41,6 @@ _INITIAL_SORT = int(Qt.ItemDataRole.InitialSortOrderRole)
 #: Appended to the sorted column's header (ascending, descending). The header's own sort arrow is off:
 #: the global style sheet pads header text so that the arrow would sit on the last letters.
 SORT_MARKS = (" ▲", " ▼")
-_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
 
 
 class Column(IntEnum):
@@ -89,6 +89,8 @@ HEADER_TIPS: dict[Column, str] = {
     Column.RESCHEDULED: "Share of scheduled referrals whose appointment was moved at least once",
 }
 _COLUMNS = tuple(Column)
+#: The titles in column order, as ``RowsModel`` reads them (``headerData`` adds the sort mark).
+_TITLES = tuple(HEADERS[column] for column in _COLUMNS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,7 +236,7 @@ def tooltip(row: MetricsRow, column: Column) -> str | None:
 # --- the model --------------------------------------------------------------------------------------------
 
 
-class MetricsModel(QAbstractTableModel):
+class MetricsModel(RowsModel[MetricsRow]):
     """The report's rows for a QTableView (sorting enabled: the view calls ``sort``).
 
     Roles: display text; ``VALUE_ROLE`` the raw value (None when there is nothing to measure);
@@ -242,9 +244,10 @@ class MetricsModel(QAbstractTableModel):
     the change in green or red. No signals beyond QAbstractTableModel's.
     """
 
+    HEADERS = _TITLES
+
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._rows: list[MetricsRow] = []
         self._report: Report | None = None
         self._sort: tuple[Column, Qt.SortOrder] | None = None
         self._bold = QFont()
@@ -263,24 +266,12 @@ class MetricsModel(QAbstractTableModel):
             self._rows = self._sorted(*self._sort)
         self.endResetModel()
 
-    def row_at(self, row: int) -> MetricsRow | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
-
     def row_of(self, partner_id: int | None) -> int | None:
         """The row of ``partner_id`` (None: the total row)."""
         for number, row in enumerate(self._rows):
             if row.partner_id == partner_id:
                 return number
         return None
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(_COLUMNS)
-
-    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
-        return _FLAGS if index.isValid() else Qt.ItemFlag.NoItemFlags
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
         if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(_COLUMNS):

@@ -16,15 +16,13 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QFontMetrics, QKeyEvent, QResizeEvent, QShowEvent
+from PySide6.QtGui import QFontMetrics, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QBoxLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -43,6 +41,7 @@ from ui.tasks import TaskContext, TaskHandle, TaskRunner
 from ui.widgets import named, plain_label
 from ui.widgets.bars import error_bar
 from ui.widgets.dates import format_time
+from ui.widgets.tables import OpenRowTable, read_only_rows
 
 if TYPE_CHECKING:
     from ui.reports.charts import ReportCharts
@@ -55,7 +54,7 @@ _SAMPLE = "88.8 d"
 Choices = list[tuple[int, str]]
 
 
-class MetricsTable(QTableView):
+class MetricsTable(OpenRowTable):
     """The figures table. Enter (or a double click) on a partner's row reports on that partner alone.
 
     Signals:
@@ -66,13 +65,8 @@ class MetricsTable(QTableView):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.open_requested.connect(self._request)
         self.doubleClicked.connect(self._request)
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
-            self._request(self.currentIndex())
-            return
-        super().keyPressEvent(event)
 
     def _request(self, index: QModelIndex) -> None:
         partner_id = index.data(PARTNER_ID_ROLE)
@@ -153,17 +147,10 @@ class ReportsTab(QWidget):
         table = self.table
         table.setModel(self.model)
         table.setAccessibleName("Figures per partner")
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        table.setAlternatingRowColors(True)
-        table.setWordWrap(False)
-        table.setTabKeyNavigation(False)  # Tab leaves the table, as in every other view
-        table.verticalHeader().hide()
+        read_only_rows(table)
         table.setToolTip("Enter or a double click on a partner reports on that partner alone")
         header = table.horizontalHeader()
         header.setSectionsMovable(False)
-        header.setHighlightSections(False)
         header.setSortIndicator(Column.RECEIVED, Qt.SortOrder.DescendingOrder)  # the busiest partners first
         table.setSortingEnabled(True)
         header.setSortIndicatorShown(False)  # the model marks the sorted column (see SORT_MARKS)
