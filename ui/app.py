@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QSettings
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from refdesk import APP_NAME, __version__
-from refdesk.paths import data_dir, resource_path
+from refdesk.paths import resource_path
 from refdesk.services.actor import local_actor
 from refdesk.storage import Database
 from ui.errors import install_excepthook
 from ui.main_window import MainWindow
+from ui.preferences import workstation_preferences
 from ui.style import apply_style
 
 
@@ -29,15 +29,10 @@ def create_application(argv: Sequence[str]) -> QApplication:
     return app
 
 
-def preferences() -> QSettings:
-    """Workstation preferences live beside the data (REFDESK_HOME moves them too), as an INI file."""
-    return QSettings(str(data_dir() / "preferences.ini"), QSettings.Format.IniFormat)
-
-
 def run(db: Database, *, demo: bool, argv: Sequence[str]) -> int:
     """Show the main window until it is closed; returns the exit code."""
     app = create_application(argv)
     install_excepthook()
-    window = MainWindow(db, local_actor(db), demo=demo, preferences=preferences())
+    window = MainWindow(db, local_actor(db), demo=demo, preferences=workstation_preferences())
     window.show()
     return app.exec()

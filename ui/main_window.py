@@ -33,6 +33,7 @@ from ui.detail.keys import shortcut_help
 from ui.dialogs.intake_scripts import IntakeScriptsDialog
 from ui.dialogs.letterhead import LetterheadDialog
 from ui.dialogs.new_referral import NewReferralDialog
+from ui.preferences import or_workstation
 from ui.queue.view import QueueView
 from ui.referral_form import FormChoices
 from ui.shortcuts import SHORTCUTS, Shortcut, by_key
@@ -64,7 +65,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self._db, self._actor, self.demo = db, actor, demo
         self._runner = runner or TaskRunner()
-        self._prefs = preferences or QSettings()
+        self._prefs = or_workstation(preferences)
         self.setObjectName("mainWindow")
         self._update_title()
         choices = FormChoices.load(db)
@@ -209,7 +210,7 @@ class MainWindow(QMainWindow):
     def _build_reports(self) -> ReportsTab:
         from ui.reports.tab import ReportsTab  # built on first use: see ui.widgets.lazy
 
-        return ReportsTab(self._db, self._actor, self._runner)
+        return ReportsTab(self._db, self._actor, self._runner, settings=self._prefs)
 
     @property
     def reports(self) -> ReportsTab:
@@ -234,7 +235,9 @@ class MainWindow(QMainWindow):
         if self._detail is None:
             from ui.referral_detail import ReferralDetail  # built on first use, see __init__
 
-            detail = ReferralDetail(self._db, self._actor, self._runner, choices=self._choices)
+            detail = ReferralDetail(
+                self._db, self._actor, self._runner, choices=self._choices, preferences=self._prefs
+            )
             detail.changed.connect(self._referral_changed)
             self.splitter.replaceWidget(1, detail)
             self._detail_slot.deleteLater()

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import shiboken6
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import QApplication, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
@@ -57,6 +57,7 @@ from ui.detail.records import RecordsPane
 from ui.detail.state_actions import StateActions
 from ui.dialogs.close_referral import CloseReferralDialog
 from ui.errors import user_message
+from ui.preferences import or_workstation
 from ui.referral_form import FIELD_NAMES, FormChoices, ReferralForm
 from ui.tasks import TaskHandle, TaskRunner
 from ui.widgets import plain_label
@@ -115,10 +116,14 @@ class ReferralDetail(QWidget):
         parent: QWidget | None = None,
         *,
         choices: FormChoices | None = None,
+        preferences: QSettings | None = None,
     ) -> None:
-        """``choices``: the form's partner, service line and staff lists (read from ``db`` when None)."""
+        """``choices``: the form's partner, service line and staff lists (read from ``db`` when None);
+        ``preferences``: where the records pane keeps the last letter folder (the workstation's when
+        None)."""
         super().__init__(parent)
         self._db, self._actor, self._runner = db, actor, runner
+        self._prefs = or_workstation(preferences)
         self._referral_id: int | None = None
         self._referral: Referral | None = None
         self._timeline: list[TimelineEntry] = []
@@ -178,7 +183,7 @@ class ReferralDetail(QWidget):
         # side beside the work stays readable on a 1280-pixel screen (F6, F7, F8 reach them).
         self.fields_pane = scrolling(QWidget(), "fieldsPane")
         self.checklist = ChecklistPane(self._db, self._actor, self._runner)
-        self.records = RecordsPane(self._db, self._actor, self._runner)
+        self.records = RecordsPane(self._db, self._actor, self._runner, preferences=self._prefs)
         self.side_tabs = QTabWidget(objectName="detailTabs")
         self.side_tabs.setDocumentMode(True)
         # Records scroll as a whole: its row of buttons must not widen the view past a small screen.

@@ -52,6 +52,7 @@ from refdesk.services.actor import Actor
 from refdesk.storage import Database
 from ui.detail.bars import MessageBar, set_style_property
 from ui.errors import user_message
+from ui.preferences import or_workstation
 from ui.tasks import TaskContext, TaskHandle, TaskRunner
 from ui.widgets import plain_label
 from ui.widgets.bars import error_bar
@@ -202,11 +203,7 @@ class RecordsPane(QWidget):
         """``preferences``: where the last letter folder is kept (the workstation's preferences when None)."""
         super().__init__(parent)
         self._db, self._actor, self._runner = db, actor, runner
-        if preferences is None:
-            from ui.app import preferences as workstation_preferences  # ui.app builds the main window
-
-            preferences = workstation_preferences()
-        self._prefs = preferences
+        self._prefs = or_workstation(preferences)
         self._referral_id: int | None = None
         self._loading: TaskHandle | None = None
         self._busy = False

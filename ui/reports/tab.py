@@ -32,6 +32,7 @@ from refdesk.services.actor import Actor
 from refdesk.services.metrics import Period, Report
 from refdesk.storage import Database
 from ui.errors import user_message
+from ui.preferences import or_workstation
 from ui.queue.flow import FlowLayout
 from ui.reports.export import ReportExporter, Selection
 from ui.reports.metrics_model import HEADERS, PARTNER_ID_ROLE, SORT_MARKS, Column, MetricsModel
@@ -106,10 +107,6 @@ class ReportsTab(QWidget):
         super().__init__(parent)
         self.setObjectName("reportsTab")
         self.setProperty("computing", False)
-        if settings is None:
-            from ui.app import preferences  # ui.app builds the main window, which holds this tab
-
-            settings = preferences()
         self._db, self._actor, self._runner = db, actor, runner
         self._handle: TaskHandle | None = None
         self._lists_handle: TaskHandle | None = None
@@ -129,7 +126,7 @@ class ReportsTab(QWidget):
         self._charts_holder = QWidget(self)
         holder_layout = QVBoxLayout(self._charts_holder)
         holder_layout.setContentsMargins(0, 0, 0, 0)
-        self.exporter = ReportExporter(db, actor, runner, settings, self)
+        self.exporter = ReportExporter(db, actor, runner, or_workstation(settings), self)
         self.status = plain_label("reportsStatus", hide_empty=False)
         self.error_bar, self.error_label = error_bar(self, "reports", self.refresh)
         self._build()
