@@ -17,7 +17,6 @@ from enum import StrEnum
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractButton,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -41,7 +40,7 @@ from refdesk.services.scheduling import (
 )
 from ui.errors import user_message
 from ui.tasks import TaskRunner
-from ui.widgets import named, plain_label
+from ui.widgets import enter_presses_focused_button, named, plain_label
 from ui.widgets.dates import DateTimeField, InputError, format_datetime
 
 
@@ -305,17 +304,8 @@ class BookAppointmentDialog(QDialog):
             super().reject()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        # QDialog presses its default button on Enter; here Enter only presses the button that has focus,
-        # so Enter at the end of a field never books half a form.
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not event.modifiers() & ~(
-            Qt.KeyboardModifier.KeypadModifier
-        ):
-            focused = self.focusWidget()
-            if isinstance(focused, QAbstractButton):
-                focused.click()
-            event.accept()
-            return
-        super().keyPressEvent(event)
+        if not enter_presses_focused_button(self, event):  # never the default button: see there
+            super().keyPressEvent(event)
 
 
 def describe(appointment: AppointmentInfo) -> str:

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QSize, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractButton,
     QDialog,
     QDialogButtonBox,
     QFrame,
@@ -29,7 +28,7 @@ from refdesk.storage import Database
 from ui.dialogs.duplicate_panel import DuplicatePanel
 from ui.errors import user_message
 from ui.referral_form import FormChoices, ReferralForm
-from ui.widgets import plain_label
+from ui.widgets import enter_presses_focused_button, plain_label
 
 #: Share of the screen the dialog may take at first (the form scrolls inside it when that is too little).
 _SCREEN_SHARE = 0.9
@@ -190,16 +189,8 @@ class NewReferralDialog(QDialog):
         self._message.setVisible(bool(text))
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        # QDialog presses its default button on Enter; here Enter only presses the button that has focus.
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not event.modifiers() & ~(
-            Qt.KeyboardModifier.KeypadModifier
-        ):
-            focused = self.focusWidget()
-            if isinstance(focused, QAbstractButton):
-                focused.click()
-            event.accept()
-            return
-        super().keyPressEvent(event)
+        if not enter_presses_focused_button(self, event):  # never the default button: see there
+            super().keyPressEvent(event)
 
     def _initial_size(self) -> QSize:
         """Big enough for the whole form when the screen allows, never bigger than the screen."""

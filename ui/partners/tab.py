@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 from refdesk.services.actor import Actor
 from refdesk.storage import Database
 from ui.partners.detail import PartnerDetail
-from ui.partners.view import PartnersView, is_find_key
+from ui.partners.view import PartnersView, take_find_key
 from ui.tasks import TaskRunner
 
 #: Every key the tab binds, as (keys, what they do), for the main window's Help → Keyboard shortcuts.
@@ -75,12 +75,7 @@ class PartnersTab(QWidget):
 
     def event(self, event: QEvent) -> bool:
         # Ctrl+F from the detail side too (the list handles it when the focus is there).
-        if is_find_key(event):
-            event.accept()
-            if event.type() == QEvent.Type.KeyPress:
-                self.focus_search()
-            return True
-        return super().event(event)
+        return take_find_key(event, self.focus_search) or super().event(event)
 
     def _selected(self, partner_id: int | None) -> None:
         if partner_id is None:

@@ -8,6 +8,8 @@ The search is debounced like the queue's: it runs once the typist pauses.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
@@ -55,6 +57,18 @@ def is_find_key(event: QEvent) -> bool:
         and isinstance(event, QKeyEvent)
         and event.matches(QKeySequence.StandardKey.Find)
     )
+
+
+def take_find_key(event: QEvent, focus_search: Callable[[], None]) -> bool:
+    """For a widget's ``event``: Ctrl+F runs ``focus_search``; returns whether the event was Ctrl+F.
+    Accepting the shortcut query keeps a window-wide Ctrl+F (the queue's search) from taking the key
+    while the user is in the partners' part of the window."""
+    if not is_find_key(event):
+        return False
+    event.accept()
+    if event.type() == QEvent.Type.KeyPress:
+        focus_search()
+    return True
 
 
 class DaysEdit(CountLineEdit):
@@ -216,14 +230,8 @@ class PartnersView(QWidget):
         return self._restore_selection()
 
     def event(self, event: QEvent) -> bool:
-        # Ctrl+F: the list's search, wherever the focus is in the view. Accepting the shortcut query
-        # keeps a window-wide Ctrl+F (the queue's search) from taking the key while the user is here.
-        if is_find_key(event):
-            event.accept()
-            if event.type() == QEvent.Type.KeyPress:
-                self.focus_search()
-            return True
-        return super().event(event)
+        # Ctrl+F: the list's search, wherever the focus is in the view.
+        return take_find_key(event, self.focus_search) or super().event(event)
 
     def showEvent(self, event: QShowEvent) -> None:
         if not self._fitted:

@@ -1,12 +1,14 @@
 """Small widgets shared by RefDesk's forms and dialogs: keyboard-first date and time fields, choice
-lists that hold Python values, text fields that behave like the others, and plain-text message labels."""
+lists that hold Python values, text fields that behave like the others, plain-text labels, the Enter key
+of a form dialog, and (``ui.widgets.tables``) what the app's tables share."""
 
 from __future__ import annotations
 
 from typing import TypeVar
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QAbstractButton, QLabel, QWidget
 
 W = TypeVar("W", bound=QWidget)
 
@@ -40,3 +42,18 @@ def plain_label(
     if hide_empty and not text:
         label.hide()
     return label
+
+
+def enter_presses_focused_button(dialog: QWidget, event: QKeyEvent) -> bool:
+    """For a dialog's ``keyPressEvent``: Enter or Return (on the keypad too) presses only the button that
+    has focus, never the default button, so Enter at the end of a field never saves half a form.
+    Returns whether it took the key (otherwise pass the event on)."""
+    if event.key() not in (Qt.Key.Key_Return, Qt.Key.Key_Enter) or event.modifiers() & ~(
+        Qt.KeyboardModifier.KeypadModifier
+    ):
+        return False
+    focused = dialog.focusWidget()
+    if isinstance(focused, QAbstractButton):
+        focused.click()
+    event.accept()
+    return True
