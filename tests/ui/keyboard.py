@@ -13,6 +13,17 @@ from ui.referral_form import ReferralForm
 from ui.widgets.dates import DateTimeField
 
 
+def activate(qtbot: QtBot, window: QWidget, *, size: tuple[int, int] | None = None) -> None:
+    """Shown (at ``size``) and active, as a window the user clicked into: keys and shortcuts only reach
+    the active window."""
+    if size is not None:
+        window.resize(*size)
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+
+
 def focused() -> QWidget:
     """Where a real key press goes: an open popup (the completer's list) first, else the focus widget."""
     widget = QApplication.activePopupWidget() or QApplication.focusWidget()

@@ -35,7 +35,7 @@ from refdesk.services.referrals import NewReferral, create_referral, get_referra
 from refdesk.services.scheduling import AppointmentDraft
 from refdesk.services.timeline import referral_timeline
 from refdesk.storage import Database
-from tests.ui.keyboard import press, replace_text, type_text
+from tests.ui.keyboard import activate, press, replace_text, type_text
 from ui.detail.appointment import ConfirmAppointmentDialog
 from ui.dialogs.book_appointment import BookAppointmentDialog, Mode
 from ui.queue.filters import QueueFilterBar
@@ -87,11 +87,7 @@ def gated_form(db: Database, new_referral: NewReferral) -> NewReferral:
 def show(qtbot: QtBot, db: Database, actor: Actor, referral_id: int) -> ReferralDetail:
     view = ReferralDetail(db, actor, InlineRunner())
     qtbot.addWidget(view)
-    view.resize(1280, 720)
-    view.show()
-    qtbot.waitExposed(view)
-    view.activateWindow()
-    qtbot.waitUntil(view.isActiveWindow)
+    activate(qtbot, view, size=(1280, 720))
     view.load(referral_id)
     view.focus_work()
     return view

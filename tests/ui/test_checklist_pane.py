@@ -16,7 +16,7 @@ from refdesk.services.actor import Actor
 from refdesk.services.intake import ItemDraft
 from refdesk.services.referrals import NewReferral, create_referral
 from refdesk.storage import Database
-from tests.ui.keyboard import press, replace_text, type_text
+from tests.ui.keyboard import activate, press, replace_text, type_text
 from ui.detail.checklist import ChecklistPane, YesNoField
 from ui.tasks import InlineRunner
 from ui.widgets.choices import ChoiceCombo
@@ -26,11 +26,7 @@ from ui.widgets.choices import ChoiceCombo
 def pane(qtbot: QtBot, db: Database, actor: Actor, referral_id: int) -> ChecklistPane:
     view = ChecklistPane(db, actor, InlineRunner())
     qtbot.addWidget(view)
-    view.resize(900, 700)
-    view.show()
-    qtbot.waitExposed(view)
-    view.activateWindow()
-    qtbot.waitUntil(view.isActiveWindow)
+    activate(qtbot, view, size=(900, 700))
     view.load(referral_id)
     return view
 

@@ -19,7 +19,7 @@ from refdesk.services.actor import Actor
 from refdesk.services.catalog import NewServiceLine, create_service_line
 from refdesk.services.intake import ItemDraft
 from refdesk.storage import Database
-from tests.ui.keyboard import press, replace_text, type_text
+from tests.ui.keyboard import activate, press, replace_text, type_text
 from ui.dialogs.intake_scripts import (
     IntakeScriptsDialog,
     IntakeScriptsPage,
@@ -31,13 +31,6 @@ from ui.tasks import InlineRunner
 CTRL = Qt.KeyboardModifier.ControlModifier
 ALT = Qt.KeyboardModifier.AltModifier
 Button = QMessageBox.StandardButton
-
-
-def activate(qtbot: QtBot, window: QWidget) -> None:
-    window.show()
-    qtbot.waitExposed(window)
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow)
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from refdesk.errors import StorageError, ValidationError
 from refdesk.services.actor import Actor
 from refdesk.services.referrals import get_referral, update_referral
 from refdesk.storage import Database
-from tests.ui.keyboard import fill, focused, minimal, press, replace_text, type_text
+from tests.ui.keyboard import activate, fill, focused, minimal, press, replace_text, type_text
 from ui.dialogs.new_referral import NewReferralDialog
 from ui.errors import BUG_MESSAGE
 from ui.referral_form import FIELD_NAMES, FormChoices, ReferralForm
@@ -382,9 +382,7 @@ def edit_form(qtbot: QtBot, db: Database, referral_id: int) -> ReferralForm:
     qtbot.addWidget(form)
     form.set_values(get_referral(db, referral_id))
     with qtbot.waitExposed(form):
-        form.show()
-    form.activateWindow()
-    qtbot.waitUntil(form.isActiveWindow)
+        activate(qtbot, form)
     return form
 
 

@@ -23,7 +23,7 @@ from refdesk.services.partners import ContactData
 from refdesk.services.referrals import NewReferral, create_referral
 from refdesk.storage import Database
 from tests.refdesk.services.helpers import audit_rows
-from tests.ui.keyboard import focused, press, replace_text, type_text
+from tests.ui.keyboard import activate, focused, press, replace_text, type_text
 from ui.partners import PartnersTab
 from ui.partners.contacts import MARK, ContactsModel
 from ui.partners.detail import TAB_CONTACTS, TAB_OUTREACH
@@ -57,10 +57,7 @@ def open_tab(qtbot: QtBot, db: Database, actor: Actor, runner: Any = None) -> Pa
     """The tab shown and active (keys and shortcuts only reach the active window)."""
     tab = PartnersTab(db, actor, runner or InlineRunner())
     qtbot.addWidget(tab)
-    tab.resize(1280, 720)
-    tab.show()
-    tab.activateWindow()
-    qtbot.waitUntil(tab.isActiveWindow)
+    activate(qtbot, tab, size=(1280, 720))
     return tab
 
 
@@ -133,9 +130,7 @@ def test_ctrl_f_is_the_partner_search_even_when_the_window_has_its_own(
     window.addAction(queue_find)
     tab = PartnersTab(db, actor, InlineRunner())
     window.setCentralWidget(tab)
-    window.show()
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow)
+    activate(qtbot, window)
     tab.view.table.setFocus()
     tab.view.table.selectRow(0)
     qtbot.waitUntil(lambda: tab.detail.body.isVisible())

@@ -21,6 +21,7 @@ from refdesk.services.actor import Actor, ensure_staff
 from refdesk.services.catalog import NewPartner, NewServiceLine, create_partner, create_service_line
 from refdesk.services.queue import QueueFilter, SortKey
 from refdesk.storage import Database
+from tests.ui.keyboard import activate
 from tests.ui.test_queue_model import NOW, StepRunner, insert_referrals, referral_rows
 from ui.queue.columns import Column
 from ui.queue.filters import QueueFilterBar
@@ -64,13 +65,6 @@ def make_view(qtbot: QtBot, db: Database, runner: Any = None, **kwargs: Any) -> 
     return view
 
 
-def show_active(qtbot: QtBot, view: QueueView) -> None:
-    """Shown and active: keyboard focus (and shortcuts) only work in the active window."""
-    view.show()
-    view.activateWindow()
-    qtbot.waitUntil(view.isActiveWindow)
-
-
 def names(view: QueueView) -> list[str]:
     model = view.model
     return [
@@ -110,7 +104,7 @@ def test_esc_clears_the_search_at_once(qtbot: QtBot, db: Database, desk: Desk) -
 
 def test_down_in_the_search_box_moves_to_the_first_row(qtbot: QtBot, db: Database, desk: Desk) -> None:
     view = make_view(qtbot, db)
-    show_active(qtbot, view)
+    activate(qtbot, view)
     view.focus_search()
     with qtbot.waitSignal(view.selection_changed) as selected:
         qtbot.keyClick(view.filter_bar.search, Qt.Key.Key_Down)
@@ -313,7 +307,7 @@ def test_its_own_shortcuts_focus_the_search_and_clear_the_filters(
     qtbot: QtBot, db: Database, desk: Desk
 ) -> None:
     view = make_view(qtbot, db, bind_shortcuts=True)
-    show_active(qtbot, view)
+    activate(qtbot, view)
     view.filter_bar.overdue.setChecked(True)
     view.table.setFocus()
     ctrl, shift = Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.ShiftModifier

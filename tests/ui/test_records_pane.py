@@ -20,7 +20,7 @@ from refdesk.services import settings
 from refdesk.services.actor import Actor
 from refdesk.services.records import list_records
 from refdesk.storage import Database
-from tests.ui.keyboard import type_text
+from tests.ui.keyboard import activate, type_text
 from ui.detail.records import ID_ROLE, LAST_FOLDER_KEY, VALUE_ROLE, RecordsModel, RecordsPane
 from ui.dialogs.letterhead import LetterheadDialog
 from ui.tasks import InlineRunner
@@ -35,11 +35,7 @@ def prefs(tmp_path: Path) -> QSettings:
 def pane(qtbot: QtBot, db: Database, actor: Actor, referral_id: int, prefs: QSettings) -> RecordsPane:
     view = RecordsPane(db, actor, InlineRunner(), preferences=prefs)
     qtbot.addWidget(view)
-    view.resize(900, 500)
-    view.show()
-    qtbot.waitExposed(view)
-    view.activateWindow()
-    qtbot.waitUntil(view.isActiveWindow)
+    activate(qtbot, view, size=(900, 500))
     return view
 
 
@@ -202,10 +198,7 @@ def test_the_letterhead_dialog_saves_each_field_as_it_is_left(
 
     dialog = LetterheadDialog(db, actor, InlineRunner())
     qtbot.addWidget(dialog)
-    dialog.show()
-    qtbot.waitExposed(dialog)
-    dialog.activateWindow()
-    qtbot.waitUntil(dialog.isActiveWindow)
+    activate(qtbot, dialog)
     page = dialog.page
 
     page.name.setFocus()

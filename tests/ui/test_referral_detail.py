@@ -32,6 +32,7 @@ from refdesk.services.scheduling import AppointmentDraft
 from refdesk.services.timeline import referral_timeline
 from refdesk.services.workflow import close, move
 from refdesk.storage import Database
+from tests.ui.keyboard import activate
 from ui.detail.bars import local_time
 from ui.detail.keys import shortcut_help
 from ui.dialogs.book_appointment import BookAppointmentDialog
@@ -46,11 +47,7 @@ CALL = AttemptMethod.CALL
 
 def show(qtbot: QtBot, view: QWidget) -> None:
     qtbot.addWidget(view)
-    view.resize(1280, 720)
-    view.show()
-    qtbot.waitExposed(view)
-    view.activateWindow()
-    qtbot.waitUntil(view.isActiveWindow)
+    activate(qtbot, view, size=(1280, 720))
 
 
 @pytest.fixture

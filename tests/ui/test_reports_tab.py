@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 from PySide6.QtCore import QSettings, Qt, QUrl
-from PySide6.QtWidgets import QFileDialog, QPushButton, QWidget
+from PySide6.QtWidgets import QFileDialog, QPushButton
 from pytestqt.qtbot import QtBot
 
 from refdesk.domain.times import as_utc
@@ -30,7 +30,7 @@ from refdesk.services.catalog import NewPartner, create_partner
 from refdesk.services.metrics import Figures, Funnel, PartnerFigures, Period, Report, Timing
 from refdesk.services.referrals import NewReferral, create_referral
 from refdesk.storage import Database
-from tests.ui.keyboard import press, type_text
+from tests.ui.keyboard import activate, press, type_text
 from ui.reports.charts import ReportCharts
 from ui.reports.export import CANCELLED_TEXT, LAST_FOLDER_KEY, default_name, safe_file_name
 from ui.reports.metrics_model import PARTNER_ID_ROLE, ROW_ROLE, VALUE_ROLE, Column, MetricsModel
@@ -123,14 +123,6 @@ def threads() -> Iterator[TaskRunner]:
     pool.wait()
 
 
-def shown(qtbot: QtBot, widget: QWidget) -> None:
-    """On screen with the keyboard, as a window the user clicked into."""
-    widget.show()
-    qtbot.waitExposed(widget)
-    widget.activateWindow()
-    qtbot.waitUntil(widget.isActiveWindow)
-
-
 def make_tab(
     qtbot: QtBot, db: Database, actor: Actor, prefs: QSettings, runner: TaskRunner | None = None
 ) -> ReportsTab:
@@ -167,7 +159,7 @@ def test_presets_cover_the_days_a_coordinator_means(qtbot: QtBot) -> None:
 def test_a_custom_period_is_checked_where_it_is_typed(qtbot: QtBot) -> None:
     picker = PeriodPicker(today=lambda: TODAY)
     qtbot.addWidget(picker)
-    shown(qtbot, picker)
+    activate(qtbot, picker)
     changes: list[Period] = []
     picker.period_changed.connect(changes.append)
 
@@ -198,7 +190,7 @@ def test_a_custom_period_is_checked_where_it_is_typed(qtbot: QtBot) -> None:
 def test_moving_both_dates_forward_does_not_complain_half_way(qtbot: QtBot) -> None:
     picker = PeriodPicker(today=lambda: TODAY)
     qtbot.addWidget(picker)
-    shown(qtbot, picker)
+    activate(qtbot, picker)
     picker.start_edit.setFocus()
     press(qtbot, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
     type_text(qtbot, "05/01/2024")
@@ -230,7 +222,7 @@ def test_periods_read_as_months_and_quarters() -> None:
 def test_one_partner_is_found_by_typing_and_chosen_with_enter(qtbot: QtBot) -> None:
     picker = PartnersPicker()
     qtbot.addWidget(picker)
-    shown(qtbot, picker)
+    activate(qtbot, picker)
     picker.set_partners([(1, "Bayside Physical Therapy"), (2, "Elm Park Orthopedics"), (3, "Oak Street PT")])
     assert picker.selected_ids() is None and picker.summary.text() == "All 3 partners"
 
@@ -345,7 +337,7 @@ def test_the_tab_computes_when_first_shown_for_last_month_and_all_partners(
     tab = make_tab(qtbot, db, actor, prefs)
     assert fake_compute.calls == []  # nothing before anyone looks
     with qtbot.waitSignal(tab.report_changed):
-        shown(qtbot, tab)
+        activate(qtbot, tab)
     assert fake_compute.calls == [(APRIL, None)]
     assert tab.model.rowCount() == 4 and tab.model.index(0, 0).data() == "All partners"
     assert tab.partners_button.text().startswith("All 3 partners")
@@ -373,7 +365,7 @@ def test_choosing_a_partner_recomputes_once_for_that_partner(
 ) -> None:
     tab = make_tab(qtbot, db, actor, prefs)
     with qtbot.waitSignal(tab.report_changed):
-        shown(qtbot, tab)
+        activate(qtbot, tab)
     oak = next(pid for pid, name in partners.items() if name.startswith("Oak"))
 
     tab.partners_button.setFocus()
@@ -401,7 +393,7 @@ def test_enter_on_a_partner_row_reports_on_that_partner_alone(
 ) -> None:
     tab = make_tab(qtbot, db, actor, prefs)
     with qtbot.waitSignal(tab.report_changed):
-        shown(qtbot, tab)
+        activate(qtbot, tab)
     tab.table.setFocus()
     press(qtbot, Qt.Key.Key_Down)  # the busiest partner (sorted by received)
     partner_id = tab.table.currentIndex().data(PARTNER_ID_ROLE)
@@ -421,7 +413,7 @@ def test_a_newer_choice_cancels_the_computation_still_running(
 ) -> None:
     fake_compute.hold = threading.Event()  # the first computation waits until stopped
     tab = make_tab(qtbot, db, actor, prefs, threads)
-    shown(qtbot, tab)
+    activate(qtbot, tab)
     qtbot.waitUntil(lambda: len(fake_compute.calls) == 1)
     assert tab.computing
     reports: list[Report] = []
@@ -441,7 +433,7 @@ def test_a_failed_computation_is_said_in_words_with_try_again(
 
     monkeypatch.setattr(metrics, "compute", broken, raising=False)
     tab = make_tab(qtbot, db, actor, prefs)
-    shown(qtbot, tab)
+    activate(qtbot, tab)
     assert tab.error_bar.isVisibleTo(tab)
     assert "Something went wrong inside RefDesk" in tab.error_label.text()
     assert "Traceback" not in tab.error_label.text() and "boom" not in tab.error_label.text()
@@ -481,7 +473,7 @@ def test_the_real_figures_reach_the_table_and_the_charts(
 ) -> None:
     tab = make_tab(qtbot, db, actor, prefs, InlineRunner())
     with qtbot.waitSignal(tab.report_changed):
-        shown(qtbot, tab)
+        activate(qtbot, tab)
     report = tab.report
     assert report is not None and report.period == APRIL and report.program.received == 3
     row = tab.model.row_of(partner_id)
@@ -517,7 +509,7 @@ def test_status_letters_are_saved_where_the_user_chose_and_can_be_opened(
     monkeypatch.setattr("ui.reports.export.QDesktopServices.openUrl", lambda url: opened.append(url) or True)
     tab = make_tab(qtbot, db, actor, prefs)
     with qtbot.waitSignal(tab.report_changed):
-        shown(qtbot, tab)
+        activate(qtbot, tab)
 
     with qtbot.waitSignal(tab.exporter.exported) as signal:
         tab.exporter.letters_one.trigger()
@@ -574,7 +566,7 @@ def test_cancel_stops_the_export_and_leaves_no_file(
     monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *_args: (str(target), "")))
     tab = make_tab(qtbot, db, actor, prefs, threads)
     with qtbot.waitSignal(tab.report_changed):
-        shown(qtbot, tab)
+        activate(qtbot, tab)
 
     with qtbot.waitSignal(tab.exporter.busy_changed):
         tab.exporter.letters_one.trigger()
@@ -615,7 +607,7 @@ def test_a_referral_packet_is_written_from_the_menu_of_service_lines(
     monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(save_as))
     tab = make_tab(qtbot, db, actor, prefs)
     with qtbot.waitSignal(tab.report_changed):
-        shown(qtbot, tab)
+        activate(qtbot, tab)
     actions = [action for action in tab.exporter.packet_menu.actions() if action.isEnabled()]
     assert [action.text() for action in actions] == ["Physical therapy…"]
 
@@ -651,7 +643,7 @@ def test_the_period_s_referrals_and_the_figures_are_saved_as_csv(
     tab = make_tab(qtbot, db, actor, prefs)
     assert not tab.exporter.metrics_csv.isEnabled()  # no figures yet
     with qtbot.waitSignal(tab.report_changed):
-        shown(qtbot, tab)
+        activate(qtbot, tab)
     assert tab.exporter.metrics_csv.isEnabled()
 
     with qtbot.waitSignal(tab.exporter.exported) as queue_saved:
@@ -689,7 +681,7 @@ def test_the_partner_summary_for_the_chosen_partner_is_saved_with_its_page_count
     monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(save_as))
     tab = make_tab(qtbot, db, actor, prefs)
     with qtbot.waitSignal(tab.report_changed):
-        shown(qtbot, tab)
+        activate(qtbot, tab)
     with qtbot.waitSignal(tab.report_changed):
         tab.partners_picker.choose_only(partner_id)
 
