@@ -287,12 +287,11 @@ class AppointmentPane(QGroupBox):
 
     def open_reschedule(self) -> BookAppointmentDialog | None:
         """Reschedule…: the booking dialog for the appointment shown."""
-        history = self._history
-        active = history.active if history else None
-        if active is None:
+        shown = self._active()
+        if shown is None:
             return None
+        rid, active = shown
         appointment_id, db, actor = active.id, self._db, self._actor
-        rid = history.referral_id if history else 0
 
         def submit(draft: AppointmentDraft, _override: str | None) -> BookingResult:
             return scheduling.reschedule(db, actor, appointment_id, draft)
@@ -303,12 +302,11 @@ class AppointmentPane(QGroupBox):
 
     def open_confirm(self) -> ConfirmAppointmentDialog | None:
         """Confirm…: how the patient confirmed (reminder call, text) and when."""
-        history = self._history
-        active = history.active if history else None
-        if active is None:
+        shown = self._active()
+        if shown is None:
             return None
+        rid, active = shown
         appointment_id, db, actor = active.id, self._db, self._actor
-        rid = history.referral_id if history else 0
 
         def submit(method: ContactMethod, on: datetime) -> None:
             scheduling.confirm(db, actor, appointment_id, method, on)
@@ -316,6 +314,13 @@ class AppointmentPane(QGroupBox):
         dialog = ConfirmAppointmentDialog(self._runner, submit, self.window())
         dialog.confirmed.connect(lambda text: self.written.emit(rid, text))
         return self._open(dialog)
+
+    def _active(self) -> tuple[int, AppointmentInfo] | None:
+        """The referral shown and its active appointment, or None when it has none."""
+        history = self._history
+        if history is None or history.active is None:
+            return None
+        return history.referral_id, history.active
 
     def _open(self, dialog: D) -> D:
         opener = QApplication.focusWidget()
