@@ -23,7 +23,6 @@ from PySide6.QtCore import (
     QObject,
     QPersistentModelIndex,
     QSettings,
-    QStandardPaths,
     Qt,
     QUrl,
     Signal,
@@ -31,14 +30,11 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QDesktopServices, QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QFileDialog,
-    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
-    QSizePolicy,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -54,9 +50,9 @@ from ui.detail.bars import MessageBar, set_style_property
 from ui.errors import user_message
 from ui.preferences import or_workstation
 from ui.tasks import TaskContext, TaskHandle, TaskRunner
-from ui.widgets import plain_label
 from ui.widgets.bars import error_bar
 from ui.widgets.dates import DateLineEdit, InputError, format_date
+from ui.widgets.saving import SavedBar, ask_save_path
 from ui.widgets.tables import RowsModel
 
 if TYPE_CHECKING:
@@ -218,7 +214,10 @@ class RecordsPane(QWidget):
         self.messages = MessageBar()
         self.messages.setObjectName("recordsMessages")
         self.error_bar, self.error_label = error_bar(self, "records", self._reload)
-        self.saved_bar = self._saved_bar()
+        self.saved_bar = SavedBar("records", self, mnemonics=False)  # Alt+O and Alt+D are the detail's
+        self.saved_text = self.saved_bar.text
+        self.saved_bar.open_file_button.clicked.connect(self.open_saved_file)
+        self.saved_bar.open_folder_button.clicked.connect(self.open_saved_folder)
 
         self.model = RecordsModel(self)
         self.table = RecordsTable()
@@ -292,28 +291,6 @@ class RecordsPane(QWidget):
         layout.addLayout(add_row)
         layout.addLayout(letter_row)
         self.setFocusProxy(self.table)
-
-    def _saved_bar(self) -> QFrame:
-        bar = QFrame(self)
-        bar.setObjectName("recordsSaved")
-        bar.setFrameShape(QFrame.Shape.StyledPanel)
-        self.saved_text = plain_label("recordsSavedText", hide_empty=False, selectable=True)
-        self.saved_text.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        open_file = QPushButton("Open file", bar)
-        open_file.setObjectName("recordsOpenFile")
-        open_file.clicked.connect(self.open_saved_file)
-        open_folder = QPushButton("Open folder", bar)
-        open_folder.setObjectName("recordsOpenFolder")
-        open_folder.clicked.connect(self.open_saved_folder)
-        dismiss = QPushButton("Dismiss", bar)
-        dismiss.clicked.connect(bar.hide)
-        layout = QHBoxLayout(bar)
-        layout.addWidget(self.saved_text, 1)
-        layout.addWidget(open_file)
-        layout.addWidget(open_folder)
-        layout.addWidget(dismiss)
-        bar.hide()
-        return bar
 
     # -- reading -------------------------------------------------------------------------------------
 
@@ -486,13 +463,6 @@ class RecordsPane(QWidget):
 
     # -- the letter ----------------------------------------------------------------------------------
 
-    def _default_folder(self) -> Path:
-        remembered = self._prefs.value(LAST_FOLDER_KEY, "", str)
-        if isinstance(remembered, str) and remembered and Path(remembered).is_dir():
-            return Path(remembered)
-        documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-        return Path(documents) if documents else Path.home()
-
     def request_letter(self) -> None:
         """Ask where to save the letter, then write it on the runner and offer to open it."""
         referral_id = self._referral_id
@@ -500,16 +470,10 @@ class RecordsPane(QWidget):
             return
         from refdesk.reports import missing_records  # ReportLab loads with the first letter, not at start-up
 
-        suggested = self._default_folder() / missing_records.default_file_name(referral_id)
-        chosen, _filter = QFileDialog.getSaveFileName(
-            self, "Save the records request", str(suggested), "PDF documents (*.pdf)"
-        )
-        if not chosen:
+        name = missing_records.default_file_name(referral_id)
+        target = ask_save_path(self, self._prefs, LAST_FOLDER_KEY, "Save the records request", name)
+        if target is None:
             return
-        target = Path(chosen)
-        if target.suffix.lower() != ".pdf":
-            target = target.with_name(target.name + ".pdf")
-        self._prefs.setValue(LAST_FOLDER_KEY, str(target.parent))
 
         def write(db: Database, actor: Actor) -> LetterResult:
             return missing_records.request_missing_records(db, actor, referral_id, target)
@@ -521,8 +485,7 @@ class RecordsPane(QWidget):
 
         assert isinstance(result, LetterResult)
         self._saved_path = result.path
-        self.saved_text.setText(_letter_message(result))
-        self.saved_bar.show()
+        self.saved_bar.show_saved(_letter_message(result))
 
     def open_saved_file(self) -> None:
         if self._saved_path is not None:

@@ -19,16 +19,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QStandardPaths, Qt, QUrl, Signal
+from PySide6.QtCore import QSettings, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QFileDialog,
-    QFrame,
     QHBoxLayout,
     QMenu,
     QProgressDialog,
     QPushButton,
-    QSizePolicy,
     QToolButton,
     QWidget,
 )
@@ -42,7 +40,8 @@ from ui.detail.bars import MessageBar
 from ui.errors import user_message
 from ui.reports.period import period_slug
 from ui.tasks import TaskContext, TaskRunner
-from ui.widgets import named, plain_label
+from ui.widgets import named
+from ui.widgets.saving import CSV, PDF, SavedBar, ask_save_path, last_folder
 
 #: QSettings key of the folder the last export was saved in.
 LAST_FOLDER_KEY = "reports/last_folder"
@@ -184,7 +183,12 @@ class ReportExporter(QWidget):
             row.addWidget(button)
 
         self.messages = MessageBar(parent)
-        self.saved_bar = self._build_saved_bar(parent)
+        self.saved_bar = SavedBar("export", parent)
+        self.saved_text = self.saved_bar.text
+        self.open_file_button = self.saved_bar.open_file_button
+        self.open_file_button.clicked.connect(self.open_saved_file)
+        self.open_folder_button = self.saved_bar.open_folder_button
+        self.open_folder_button.clicked.connect(self.open_saved_folder)
         self.set_service_lines([])
         self._update_enabled()
 
@@ -342,26 +346,13 @@ class ReportExporter(QWidget):
 
     # --- asking where ---------------------------------------------------------------------------------
 
-    def _default_folder(self) -> Path:
-        remembered = self._settings.value(LAST_FOLDER_KEY, "", str)
-        if isinstance(remembered, str) and remembered and Path(remembered).is_dir():
-            return Path(remembered)
-        documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-        return Path(documents) if documents and Path(documents).is_dir() else Path.home()
-
     def _ask_file(self, title: str, name: str, *, csv: bool = False) -> Path | None:
-        suffix, kinds = (".csv", "CSV files (*.csv)") if csv else (".pdf", "PDF documents (*.pdf)")
-        chosen, _filter = QFileDialog.getSaveFileName(self, title, str(self._default_folder() / name), kinds)
-        if not chosen:
-            return None
-        target = Path(chosen)
-        if target.suffix.lower() != suffix:
-            target = target.with_name(target.name + suffix)
-        self._settings.setValue(LAST_FOLDER_KEY, str(target.parent))
-        return target
+        return ask_save_path(self, self._settings, LAST_FOLDER_KEY, title, name, CSV if csv else PDF)
 
     def _ask_folder(self, title: str) -> Path | None:
-        chosen = QFileDialog.getExistingDirectory(self, title, str(self._default_folder()))
+        chosen = QFileDialog.getExistingDirectory(
+            self, title, str(last_folder(self._settings, LAST_FOLDER_KEY))
+        )
         if not chosen:
             return None
         self._settings.setValue(LAST_FOLDER_KEY, chosen)
@@ -417,9 +408,8 @@ class ReportExporter(QWidget):
         self._end()
         self.messages.clear()
         self._saved = saved
-        self.saved_text.setText(saved.message())
         self.open_file_button.setVisible(len(saved.paths) == 1)
-        self.saved_bar.show()
+        self.saved_bar.show_saved(saved.message())
         (self.open_file_button if len(saved.paths) == 1 else self.open_folder_button).setFocus()
         self.exported.emit(saved)
 
@@ -459,22 +449,3 @@ class ReportExporter(QWidget):
         button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         return button
-
-    def _build_saved_bar(self, parent: QWidget | None) -> QFrame:
-        bar = named(QFrame(parent), "exportSaved")
-        bar.setFrameShape(QFrame.Shape.StyledPanel)
-        self.saved_text = plain_label("exportSavedText", hide_empty=False, selectable=True)
-        self.saved_text.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        self.open_file_button = named(QPushButton("&Open file", bar), "exportOpenFile")
-        self.open_file_button.clicked.connect(self.open_saved_file)
-        self.open_folder_button = named(QPushButton("Open fol&der", bar), "exportOpenFolder")
-        self.open_folder_button.clicked.connect(self.open_saved_folder)
-        dismiss = named(QPushButton("Dismiss", bar), "exportSavedDismiss")
-        dismiss.clicked.connect(bar.hide)
-        layout = QHBoxLayout(bar)
-        layout.addWidget(self.saved_text, 1)
-        layout.addWidget(self.open_file_button)
-        layout.addWidget(self.open_folder_button)
-        layout.addWidget(dismiss)
-        bar.hide()
-        return bar
