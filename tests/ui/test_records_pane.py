@@ -20,6 +20,7 @@ from refdesk.services import settings
 from refdesk.services.actor import Actor
 from refdesk.services.records import list_records
 from refdesk.storage import Database
+from tests.ui.files import answer_save_dialog
 from tests.ui.keyboard import activate, type_text
 from ui.detail.records import ID_ROLE, LAST_FOLDER_KEY, VALUE_ROLE, RecordsModel, RecordsPane
 from ui.dialogs.letterhead import LetterheadDialog
@@ -124,21 +125,15 @@ def test_the_letter_button_writes_the_pdf_where_the_user_chose(
     settings.save_letterhead_field(db, actor, settings.CLINIC_NAME, "Riverside Clinic")
     folder = tmp_path / "letters"
     folder.mkdir()
-    asked: list[str] = []
-
-    def save_as(_parent: Any, _caption: str, suggested: str, _filter: str) -> tuple[str, str]:
-        asked.append(suggested)
-        return str(folder / "for Oak Street"), "PDF documents (*.pdf)"
-
+    asked = answer_save_dialog(monkeypatch, lambda _suggested: folder / "for Oak Street")
     opened: list[QUrl] = []
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(save_as))
     monkeypatch.setattr("ui.detail.records.QDesktopServices.openUrl", opened.append)
     pane.load(referral_id)
 
     with qtbot.waitSignal(pane.changed):
         pane.letter_button.click()
 
-    assert Path(asked[0]).name == f"R-{referral_id:06d} records request.pdf"
+    assert asked == [f"R-{referral_id:06d} records request.pdf"]
     target = folder / "for Oak Street.pdf"
     text = PdfReader(target).pages[0].extract_text()
     assert "Re: Request for records — Zoë Nguyễn, DOB 04/02/1958" in text
@@ -158,9 +153,7 @@ def test_the_letter_button_writes_the_pdf_where_the_user_chose(
 def test_a_refused_letter_is_explained_in_the_pane(
     qtbot: QtBot, pane: RecordsPane, referral_id: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(
-        QFileDialog, "getSaveFileName", staticmethod(lambda *_args: (str(tmp_path / "x.pdf"), ""))
-    )
+    answer_save_dialog(monkeypatch, lambda _suggested: tmp_path / "x.pdf")
     pane.load(referral_id)
     pane.letter_button.click()
     assert "Letters need the clinic's name" in pane.messages.text()

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 from PySide6.QtCore import QSettings, Qt, QUrl
-from PySide6.QtWidgets import QFileDialog, QPushButton
+from PySide6.QtWidgets import QPushButton
 from pytestqt.qtbot import QtBot
 
 from refdesk.domain.times import as_utc
@@ -30,6 +30,7 @@ from refdesk.services.catalog import NewPartner, create_partner
 from refdesk.services.metrics import Figures, Funnel, PartnerFigures, Period, Report, Timing
 from refdesk.services.referrals import NewReferral, create_referral
 from refdesk.storage import Database
+from tests.ui.files import answer_save_dialog
 from tests.ui.keyboard import activate, press, type_text
 from ui.reports.charts import ReportCharts
 from ui.reports.export import CANCELLED_TEXT, LAST_FOLDER_KEY, default_name, safe_file_name
@@ -498,14 +499,8 @@ def test_status_letters_are_saved_where_the_user_chose_and_can_be_opened(
     settings.save_letterhead_field(db, actor, settings.CLINIC_NAME, "Riverside Clinic")
     folder = tmp_path / "exports"
     folder.mkdir()
-    asked: list[str] = []
-
-    def save_as(_parent: Any, _caption: str, suggested: str, _filter: str) -> tuple[str, str]:
-        asked.append(suggested)
-        return str(folder / "April letters"), "PDF documents (*.pdf)"
-
+    asked = answer_save_dialog(monkeypatch, lambda _suggested: folder / "April letters")
     opened: list[QUrl] = []
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(save_as))
     monkeypatch.setattr("ui.reports.export.QDesktopServices.openUrl", lambda url: opened.append(url) or True)
     tab = make_tab(qtbot, db, actor, prefs)
     with qtbot.waitSignal(tab.report_changed):
@@ -513,7 +508,7 @@ def test_status_letters_are_saved_where_the_user_chose_and_can_be_opened(
 
     with qtbot.waitSignal(tab.exporter.exported) as signal:
         tab.exporter.letters_one.trigger()
-    assert Path(asked[0]).name == "Status letters - all partners - 2024-04.pdf"
+    assert asked == ["Status letters - all partners - 2024-04.pdf"]
     target = folder / "April letters.pdf"
     assert target.is_file() and signal.args[0].paths == (target,)
     assert tab.exporter.saved_bar.isVisibleTo(tab)
@@ -563,7 +558,7 @@ def test_cancel_stops_the_export_and_leaves_no_file(
         return [path]
 
     monkeypatch.setattr("refdesk.reports.status_letters.write_letters", slow_letters)
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *_args: (str(target), "")))
+    answer_save_dialog(monkeypatch, lambda _suggested: target)
     tab = make_tab(qtbot, db, actor, prefs, threads)
     with qtbot.waitSignal(tab.report_changed):
         activate(qtbot, tab)
@@ -598,13 +593,7 @@ def test_a_referral_packet_is_written_from_the_menu_of_service_lines(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    asked: list[str] = []
-
-    def save_as(_parent: Any, _caption: str, suggested: str, _filter: str) -> tuple[str, str]:
-        asked.append(suggested)
-        return str(tmp_path / Path(suggested).name), ""
-
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(save_as))
+    asked = answer_save_dialog(monkeypatch, lambda suggested: tmp_path / suggested.name)
     tab = make_tab(qtbot, db, actor, prefs)
     with qtbot.waitSignal(tab.report_changed):
         activate(qtbot, tab)
@@ -619,7 +608,7 @@ def test_a_referral_packet_is_written_from_the_menu_of_service_lines(
     with qtbot.waitSignal(tab.exporter.exported):
         actions[0].trigger()
     target = tmp_path / "Referral packet - Physical therapy.pdf"
-    assert Path(asked[-1]).name == target.name and target.is_file()
+    assert asked[-1] == target.name and target.is_file()
     assert tab.exporter.messages.text() == ""
     assert tab.exporter.saved_text.text().startswith("Saved Referral packet - Physical therapy.pdf (")
 
@@ -633,13 +622,8 @@ def test_the_period_s_referrals_and_the_figures_are_saved_as_csv(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    asked: list[str] = []
-
-    def save_as(_parent: Any, _caption: str, suggested: str, _filter: str) -> tuple[str, str]:
-        asked.append(Path(suggested).name)
-        return str(tmp_path / Path(suggested).stem), ""  # typed without ".csv": it is added
-
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(save_as))
+    # typed without ".csv": it is added
+    asked = answer_save_dialog(monkeypatch, lambda suggested: tmp_path / suggested.stem)
     tab = make_tab(qtbot, db, actor, prefs)
     assert not tab.exporter.metrics_csv.isEnabled()  # no figures yet
     with qtbot.waitSignal(tab.report_changed):
@@ -672,13 +656,7 @@ def test_the_partner_summary_for_the_chosen_partner_is_saved_with_its_page_count
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     settings.save_letterhead_field(db, actor, settings.CLINIC_NAME, "Riverside Clinic")
-    asked: list[str] = []
-
-    def save_as(_parent: Any, _caption: str, suggested: str, _filter: str) -> tuple[str, str]:
-        asked.append(Path(suggested).name)
-        return str(tmp_path / Path(suggested).name), ""
-
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(save_as))
+    asked = answer_save_dialog(monkeypatch, lambda suggested: tmp_path / suggested.name)
     tab = make_tab(qtbot, db, actor, prefs)
     with qtbot.waitSignal(tab.report_changed):
         activate(qtbot, tab)
