@@ -24,9 +24,8 @@ from refdesk.domain.lifecycle import CLOSE_REASONS, LABELS, CloseReason
 from refdesk.domain.next_action import LABELS as ACTION_LABELS
 from refdesk.domain.times import to_local
 from refdesk.domain.vocab import Channel
-from refdesk.errors import OperationCancelled
 from refdesk.exports.csv_safe import SafeCsv
-from refdesk.exports.trail import failures_audited
+from refdesk.exports.trail import Steps, failures_audited
 from refdesk.reports.atomic import taken_back_on_failure
 from refdesk.services.actor import Actor
 from refdesk.services.audit import audited
@@ -97,11 +96,6 @@ def queue_cells(row: QueueRow) -> list[object]:
     ]
 
 
-def _check(should_stop: Callable[[], bool] | None) -> None:
-    if should_stop is not None and should_stop():
-        raise OperationCancelled(CANCELLED)
-
-
 def export_queue(
     db: Database,
     actor: Actor,
@@ -123,17 +117,17 @@ def export_queue(
         ExportError: the file could not be written.
     """
     order = sort or QueueSort()
+    steps = Steps(progress, should_stop, CANCELLED)
     with failures_audited(db, actor, "export.queue", "referral"), SafeCsv(target) as out:
         try:
             ids = matching_ids(db, flt, order, should_stop=should_stop)
-        except exc.OperationalError as error:  # SQLite interrupted by should_stop
-            if should_stop is not None and should_stop():
-                raise OperationCancelled(CANCELLED) from error
+        except exc.OperationalError:  # SQLite interrupted by should_stop
+            steps.check()
             raise
         total = len(ids)
         out.row(QUEUE_COLUMNS)
         for start in range(0, total, PAGE_ROWS):
-            _check(should_stop)
+            steps.check()
             page = ids[start : start + PAGE_ROWS]
             rows = rows_by_id(db, page)
             for referral_id in page:
@@ -142,7 +136,7 @@ def export_queue(
                     out.row(queue_cells(row))
             if progress is not None:
                 progress(min(start + PAGE_ROWS, total), total)
-        _check(should_stop)
+        steps.check()
         written = out.rows - 1
         _publish(db, actor, "export.queue", "referral", out, {"rows": written, "filter": _describe(flt)})
     return written

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from enum import Enum
 from pathlib import Path
@@ -42,8 +42,8 @@ from refdesk.domain.models import (
 )
 from refdesk.domain.times import as_utc, to_local, utc_now
 from refdesk.domain.vocab import LetterKind
-from refdesk.errors import NotFoundError, OperationCancelled, RefDeskError
-from refdesk.exports.trail import failures_audited
+from refdesk.errors import NotFoundError, RefDeskError
+from refdesk.exports.trail import Steps, failures_audited
 from refdesk.reports.atomic import taken_back_on_failure, write_atomic
 from refdesk.reports.base import (
     Checkpoint,
@@ -73,6 +73,7 @@ from refdesk.storage import Database
 
 TITLE = "Referral status"
 ACTION = "report.letters"
+CANCELLED = "Cancelled: no letter was written."
 #: The list's columns and their shares of the text width.
 _COLUMNS = (("Patient", 0.35), ("DOB", 0.13), ("Received", 0.13), ("Where it stands", 0.39))
 
@@ -454,39 +455,22 @@ def _render(
     should_stop: Callable[[], bool] | None,
 ) -> list[tuple[Path, bytes, tuple[StatusLetter, ...]]]:
     total = len(batch.letters)
-
-    def reached(index: int) -> None:
-        if should_stop is not None and should_stop():
-            raise OperationCancelled("Cancelled: no letter was written.")
-        if progress is not None:
-            progress(index, total)
-
+    steps = Steps(progress, should_stop, CANCELLED)
     if one_file:
-        pdf = build_letters(batch, on_letter=reached)
+        pdf = build_letters(batch, on_letter=lambda index: steps.step(index, total))
         files = [(target, pdf, batch.letters)]
     else:
         files = []
         taken: set[str] = set()
         for index, letter in enumerate(batch.letters):
-            reached(index)
-            single = LetterBatch(
-                batch.letterhead,
-                batch.period,
-                batch.staff_name,
-                batch.letter_date,
-                batch.generated_at,
-                (letter,),
-                batch.page_size,
-            )
+            steps.step(index, total)
+            single = replace(batch, letters=(letter,))
             name = letter_file_name(letter.recipient.partner_name, letter.partner_id, batch.period)
             if name.casefold() in taken:  # two partners whose names clean up the same
                 name = name[: -len(".pdf")] + f" ({letter.partner_id}).pdf"
             taken.add(name.casefold())
             files.append((target / name, build_letters(single), (letter,)))
-    if should_stop is not None and should_stop():
-        raise OperationCancelled("Cancelled: no letter was written.")
-    if progress is not None:
-        progress(total, total)
+    steps.step(total, total)
     return files
 
 

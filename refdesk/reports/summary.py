@@ -34,8 +34,7 @@ from sqlalchemy import select
 from refdesk.domain.lifecycle import CLOSE_REASONS, CloseReason
 from refdesk.domain.models import ServiceLine
 from refdesk.domain.times import to_local, utc_now
-from refdesk.errors import OperationCancelled
-from refdesk.exports.trail import failures_audited
+from refdesk.exports.trail import Steps, failures_audited
 from refdesk.reports.atomic import taken_back_on_failure, write_atomic
 from refdesk.reports.base import (
     Checkpoint,
@@ -595,16 +594,10 @@ def write_summary(
         if progress is not None:
             progress(1, total)
 
-        def reached(index: int) -> None:
-            if should_stop is not None and should_stop():
-                raise OperationCancelled(CANCELLED)
-            if progress is not None:
-                progress(index + 1, total)
-
+        steps = Steps(progress, should_stop, CANCELLED)
         document = SummaryDocument(head, report, _targets(db), moment, page_size)
-        pdf = build_summary(document, on_partner=reached)
-        if should_stop is not None and should_stop():
-            raise OperationCancelled(CANCELLED)
+        pdf = build_summary(document, on_partner=lambda index: steps.step(index + 1, total))
+        steps.check()
     # The file on disk must match the log: when the commit fails after the write, it is taken back.
     with taken_back_on_failure() as placed, audited(db, actor, ACTION, "partner") as scope:
         digest = write_atomic(target, pdf)
