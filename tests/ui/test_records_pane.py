@@ -22,7 +22,7 @@ from refdesk.services.records import list_records
 from refdesk.storage import Database
 from tests.ui.files import answer_save_dialog
 from tests.ui.keyboard import activate, type_text
-from ui.detail.records import ID_ROLE, LAST_FOLDER_KEY, VALUE_ROLE, RecordsModel, RecordsPane
+from ui.detail.records import ID_ROLE, LAST_FOLDER_KEY, SORT_ROLE, RecordsModel, RecordsPane
 from ui.dialogs.letterhead import LetterheadDialog
 from ui.tasks import InlineRunner
 
@@ -180,7 +180,7 @@ def test_the_records_model_holds_raw_values_and_ids(
     records = list_records(db, referral_id)
     model.set_rows(records)
     qtmodeltester.check(model)
-    assert model.index(0, 2).data(VALUE_ROLE) is None
+    assert model.index(0, 2).data(SORT_ROLE) is None
     assert model.index(0, 0).data(ID_ROLE) == records[0].id
 
 

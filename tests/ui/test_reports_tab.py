@@ -34,7 +34,7 @@ from tests.ui.files import answer_save_dialog
 from tests.ui.keyboard import activate, press, type_text
 from ui.reports.charts import ReportCharts
 from ui.reports.export import CANCELLED_TEXT, LAST_FOLDER_KEY, default_name, safe_file_name
-from ui.reports.metrics_model import PARTNER_ID_ROLE, ROW_ROLE, VALUE_ROLE, Column, MetricsModel
+from ui.reports.metrics_model import ID_ROLE, ROW_ROLE, SORT_ROLE, Column, MetricsModel
 from ui.reports.partners_picker import PartnersPicker
 from ui.reports.period import PeriodPicker, Preset, month_label, period_slug, period_text
 from ui.reports.tab import ReportsTab
@@ -281,24 +281,24 @@ def test_the_figures_model_holds_raw_values_and_keeps_the_total_on_top(qtmodelte
 
     assert model.rowCount() == 4 and model.columnCount() == len(Column)
     total = model.index(0, Column.PARTNER)
-    assert total.data() == "All partners" and total.data(PARTNER_ID_ROLE) is None
+    assert total.data() == "All partners" and total.data(ID_ROLE) is None
     oak = 1
     assert model.index(oak, Column.RECEIVED).data() == "40"
     assert (
         model.index(oak, Column.CHANGE).data() == "+100%"
-        and model.index(oak, Column.CHANGE).data(VALUE_ROLE) == 1.0
+        and model.index(oak, Column.CHANGE).data(SORT_ROLE) == 1.0
     )
     assert model.index(oak, Column.ACK_MEDIAN).data() == "3.2 h"
-    assert model.index(oak, Column.ACK_MEDIAN).data(VALUE_ROLE) == 3.25
+    assert model.index(oak, Column.ACK_MEDIAN).data(SORT_ROLE) == 3.25
     assert (
         model.index(oak, Column.REACHED).data() == "60%"
-        and model.index(oak, Column.REACHED).data(VALUE_ROLE) == 0.6
+        and model.index(oak, Column.REACHED).data(SORT_ROLE) == 0.6
     )
     assert model.index(oak, Column.DAYS_TO_VISIT).data() == "6.5 d"
     assert model.index(oak, Column.PARTNER).data(ROW_ROLE).partner_id == 1
     assert (
         model.index(3, Column.ACK_MEDIAN).data() == "—"
-        and model.index(3, Column.ACK_MEDIAN).data(VALUE_ROLE) is None
+        and model.index(3, Column.ACK_MEDIAN).data(SORT_ROLE) is None
     )
     assert model.index(3, Column.CHANGE).data() == "—"
     assert "None acknowledged yet" in model.index(3, Column.ACK_MEDIAN).data(Qt.ItemDataRole.ToolTipRole)
@@ -397,7 +397,7 @@ def test_enter_on_a_partner_row_reports_on_that_partner_alone(
         activate(qtbot, tab)
     tab.table.setFocus()
     press(qtbot, Qt.Key.Key_Down)  # the busiest partner (sorted by received)
-    partner_id = tab.table.currentIndex().data(PARTNER_ID_ROLE)
+    partner_id = tab.table.currentIndex().data(ID_ROLE)
     assert tab.charts.funnel_chart.title().endswith(tab.table.currentIndex().data(ROW_ROLE).name)
     with qtbot.waitSignal(tab.report_changed, timeout=2000):
         press(qtbot, Qt.Key.Key_Return)

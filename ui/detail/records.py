@@ -53,14 +53,11 @@ from ui.tasks import TaskContext, TaskHandle, TaskRunner
 from ui.widgets.bars import error_bar
 from ui.widgets.dates import DateLineEdit, InputError, format_date
 from ui.widgets.saving import SavedBar, ask_save_path
-from ui.widgets.tables import RowsModel
+from ui.widgets.tables import ID_ROLE, SORT_ROLE, RowsModel
 
 if TYPE_CHECKING:
     from refdesk.reports.missing_records import LetterResult
 
-#: The raw value of a cell (a date, None, the record's name); the record's id.
-VALUE_ROLE = int(Qt.ItemDataRole.UserRole)
-ID_ROLE = int(Qt.ItemDataRole.UserRole) + 1
 #: QSettings key of the folder the last letter was saved in.
 LAST_FOLDER_KEY = "records/last_folder"
 
@@ -91,7 +88,7 @@ def summary_text(records: list[ReferralRecord]) -> str:
 
 class RecordsModel(RowsModel[ReferralRecord]):
     """The records of one referral (a handful of rows, all in memory). Display text per column;
-    ``VALUE_ROLE`` gives the raw value (date or None, the name, the status text), ``ID_ROLE`` the
+    ``SORT_ROLE`` gives the raw value (date or None, the name, the status text), ``ID_ROLE`` the
     record's id. Missing records show their status in bold."""
 
     HEADERS = HEADERS
@@ -125,7 +122,7 @@ class RecordsModel(RowsModel[ReferralRecord]):
         if role == ID_ROLE:
             return record.id
         value = self._value(record, index.column())
-        if role == VALUE_ROLE:
+        if role == SORT_ROLE:
             return value
         if role == _DISPLAY:
             if isinstance(value, date):

@@ -39,7 +39,7 @@ from ui.errors import user_message
 from ui.partners.fields import FieldSet
 from ui.tasks import TaskRunner
 from ui.widgets import named, plain_label
-from ui.widgets.tables import RowsModel, fit_columns, read_only_rows
+from ui.widgets.tables import ID_ROLE, SORT_ROLE, RowsModel, fit_columns, read_only_rows
 from ui.widgets.text import PlainTextField
 
 PROMPT_REMOVE_CONTACT = "remove_contact"
@@ -60,8 +60,6 @@ _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
 _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
 _ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
 _ACCESSIBLE = int(Qt.ItemDataRole.AccessibleTextRole)
-ID_ROLE = int(Qt.ItemDataRole.UserRole) + 1
-SORT_ROLE = int(Qt.ItemDataRole.UserRole) + 3
 _CENTER = int(Qt.AlignmentFlag.AlignCenter)
 
 LABELS: dict[str, str] = {

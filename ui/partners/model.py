@@ -23,14 +23,10 @@ from refdesk.storage import Database
 from ui.errors import user_message
 from ui.tasks import TaskContext, TaskHandle, TaskRunner
 from ui.widgets.dates import format_date
-from ui.widgets.tables import RowsModel
+from ui.widgets.tables import ID_ROLE, ROW_ROLE, SORT_ROLE, RowsModel
 
-ID_ROLE = int(Qt.ItemDataRole.UserRole) + 1
-"""The partner id (int)."""
-ROW_ROLE = int(Qt.ItemDataRole.UserRole) + 2
-"""The whole ``PartnerRow``."""
-SORT_ROLE = int(Qt.ItemDataRole.UserRole) + 3
-"""The raw value behind the cell (str, int, aware datetime or None)."""
+# Roles (ui.widgets.tables): ID_ROLE the partner id; ROW_ROLE the whole ``PartnerRow``; SORT_ROLE the raw
+# value behind the cell (str, int, aware datetime or None).
 
 
 class Column(IntEnum):

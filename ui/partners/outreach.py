@@ -37,7 +37,7 @@ from ui.tasks import TaskRunner
 from ui.widgets import named, plain_label
 from ui.widgets.choices import ChoiceCombo
 from ui.widgets.dates import DATE_PLACEHOLDER, DateLineEdit, InputError, format_datetime
-from ui.widgets.tables import RowsModel, fit_columns, read_only_rows
+from ui.widgets.tables import ID_ROLE, SORT_ROLE, RowsModel, fit_columns, read_only_rows
 
 ADD_KEYS = ("Ctrl+Return", "Ctrl+Enter")
 #: When a touch is logged for a past day without a time: midday, so no time zone moves it to another day.
@@ -48,8 +48,6 @@ _HEADERS = ("When", "Kind", "By", "Note")
 _WIDTHS = {0: "00/00/0000 00:00 PM", 1: "Update sent", 2: "Siobhán O'Brien"}
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
 _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
-ID_ROLE = int(Qt.ItemDataRole.UserRole) + 1
-SORT_ROLE = int(Qt.ItemDataRole.UserRole) + 3
 
 
 class TouchesModel(RowsModel[TouchRow]):

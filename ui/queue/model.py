@@ -42,6 +42,7 @@ from ui.errors import user_message
 from ui.queue import columns
 from ui.queue.columns import Column, Entry
 from ui.tasks import TaskContext, TaskHandle, TaskRunner
+from ui.widgets.tables import ID_ROLE, ROW_ROLE, SORT_ROLE
 
 log = logging.getLogger(__name__)
 
@@ -49,12 +50,8 @@ log = logging.getLogger(__name__)
 PAGE_SIZE = queue.PAGE_SIZE
 MAX_PAGES = 50
 
-ID_ROLE = int(Qt.ItemDataRole.UserRole) + 1
-"""The referral id (int)."""
-ROW_ROLE = int(Qt.ItemDataRole.UserRole) + 2
-"""The whole ``QueueRow``."""
-SORT_ROLE = int(Qt.ItemDataRole.UserRole) + 3
-"""The raw value behind the cell (datetime, date, int, str)."""
+# ID_ROLE: the referral id; ROW_ROLE: the whole ``QueueRow``; SORT_ROLE: the raw value behind the cell
+# (datetime, date, int, str). Two of the queue's own:
 MISSED_ROLE = int(Qt.ItemDataRole.UserRole) + 4
 """Why the row missed its response target, or None."""
 URGENCY_ROLE = int(Qt.ItemDataRole.UserRole) + 5

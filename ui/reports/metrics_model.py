@@ -16,15 +16,10 @@ from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QFont
 
 from refdesk.services.metrics import Figures, Funnel, Report, Timing, change
-from ui.widgets.tables import RowsModel
+from ui.widgets.tables import ID_ROLE, ROW_ROLE, SORT_ROLE, RowsModel
 
-#: The raw value behind a cell (int, float, str or None: "nothing to measure").
-VALUE_ROLE = int(Qt.ItemDataRole.UserRole)
-#: The row's partner id (None on the total row).
-PARTNER_ID_ROLE = int(Qt.ItemDataRole.UserRole) + 1
-#: The row's ``MetricsRow``.
-ROW_ROLE = int(Qt.ItemDataRole.UserRole) + 2
-
+# Roles (ui.widgets.tables): SORT_ROLE the raw value behind a cell (int, float, str or None: "nothing to
+# measure"); ID_ROLE the row's partner id (None on the total row); ROW_ROLE the row's ``MetricsRow``.
 EMPTY = "—"
 UP_COLOR = QColor("#1e6b3a")
 DOWN_COLOR = QColor("#b42318")
@@ -149,7 +144,7 @@ _VALUES: dict[Column, Callable[[MetricsRow], Any]] = {
 
 
 def value(row: MetricsRow, column: Column) -> Any:
-    """The raw value of a cell: what sorting and VALUE_ROLE use."""
+    """The raw value of a cell: what sorting and SORT_ROLE use."""
     return _VALUES[column](row)
 
 
@@ -239,8 +234,8 @@ def tooltip(row: MetricsRow, column: Column) -> str | None:
 class MetricsModel(RowsModel[MetricsRow]):
     """The report's rows for a QTableView (sorting enabled: the view calls ``sort``).
 
-    Roles: display text; ``VALUE_ROLE`` the raw value (None when there is nothing to measure);
-    ``PARTNER_ID_ROLE``; ``ROW_ROLE`` the ``MetricsRow``; a tooltip per cell; the total row in bold;
+    Roles: display text; ``SORT_ROLE`` the raw value (None when there is nothing to measure);
+    ``ID_ROLE``; ``ROW_ROLE`` the ``MetricsRow``; a tooltip per cell; the total row in bold;
     the change in green or red. No signals beyond QAbstractTableModel's.
     """
 
@@ -299,9 +294,9 @@ class MetricsModel(RowsModel[MetricsRow]):
         row, column = self._rows[index.row()], _COLUMNS[index.column()]
         if role in (_DISPLAY, _ACCESSIBLE):
             return display(row, column)
-        if role == VALUE_ROLE:
+        if role == SORT_ROLE:
             return value(row, column)
-        if role == PARTNER_ID_ROLE:
+        if role == ID_ROLE:
             return row.partner_id
         if role == ROW_ROLE:
             return row

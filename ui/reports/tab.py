@@ -35,7 +35,7 @@ from ui.errors import user_message
 from ui.preferences import or_workstation
 from ui.queue.flow import FlowLayout
 from ui.reports.export import ReportExporter, Selection
-from ui.reports.metrics_model import HEADERS, PARTNER_ID_ROLE, SORT_MARKS, Column, MetricsModel
+from ui.reports.metrics_model import HEADERS, ID_ROLE, SORT_MARKS, Column, MetricsModel
 from ui.reports.partners_picker import PartnersButton, PartnersPicker
 from ui.reports.period import PeriodPicker, comparison_text, period_text
 from ui.tasks import TaskContext, TaskHandle, TaskRunner
@@ -70,7 +70,7 @@ class MetricsTable(OpenRowTable):
         self.doubleClicked.connect(self._request)
 
     def _request(self, index: QModelIndex) -> None:
-        partner_id = index.data(PARTNER_ID_ROLE)
+        partner_id = index.data(ID_ROLE)
         if isinstance(partner_id, int):
             self.partner_requested.emit(partner_id)
 
@@ -310,7 +310,7 @@ class ReportsTab(QWidget):
         self._set_computing(False)
         self.error_bar.hide()
         current = self.table.currentIndex()
-        keep = current.data(PARTNER_ID_ROLE) if current.isValid() else None
+        keep = current.data(ID_ROLE) if current.isValid() else None
         self.model.set_report(report, all_partners=key[1] is None)
         self._shown_key = key
         row = self.model.row_of(keep)

@@ -16,6 +16,13 @@ from PySide6.QtWidgets import QAbstractItemView, QTableView
 
 R = TypeVar("R")
 
+#: The roles the app's table models answer besides Qt's own: the row's id (None on a row that stands for
+#: no one, as a total), the whole row, and the raw value behind a cell (what a sort or a test compares;
+#: None where there is nothing).
+ID_ROLE = int(Qt.ItemDataRole.UserRole) + 1
+ROW_ROLE = int(Qt.ItemDataRole.UserRole) + 2
+SORT_ROLE = int(Qt.ItemDataRole.UserRole) + 3
+
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
 _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
 _FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
@@ -26,7 +33,8 @@ class RowsModel(QAbstractTableModel, Generic[R]):
     column counts, flags, the header's titles and tips, the row under an index).
 
     A subclass names its ``HEADERS`` (and ``HEADER_TIPS``, index for index; None for no tip) and answers
-    ``data``. No signals beyond QAbstractTableModel's.
+    ``data``, with ``ID_ROLE``, ``ROW_ROLE`` and ``SORT_ROLE`` where it has them. No signals beyond
+    QAbstractTableModel's.
     """
 
     HEADERS: ClassVar[Sequence[str]] = ()
