@@ -65,7 +65,7 @@ from refdesk.reports.base import (
 )
 from refdesk.reports.letter_parts import Recipient, closing, opening, recipients, staff_name
 from refdesk.reports.letterhead import MUTED, Letterhead
-from refdesk.services import settings
+from refdesk.services import intake, settings
 from refdesk.services.actor import Actor
 from refdesk.services.audit import audited
 from refdesk.services.metrics import Period
@@ -85,6 +85,11 @@ class Standing(Enum):
     SCHEDULED = "scheduled"
     IN_PROGRESS = "in progress"
     CLOSED = "closed"
+    WITHHELD = "not shared at the patient's request"
+
+
+#: What a letter says of a referral whose patient declined updates to the referring partner.
+WITHHELD_WORDS = "Not shared: the patient asked us not to send updates"
 
 
 @dataclass(frozen=True, slots=True)
@@ -362,6 +367,7 @@ def gather(session: Session, period: Period, partner_ids: Collection[int] | None
         .order_by(Appointment.id)
     ):
         newest[referral_id] = starts_at
+    withheld = intake.declined_updates(session, *in_period)
     wanted = set(partner_ids) if partner_ids is not None else {row[1] for row in rows}
     partners = list(session.scalars(select(Partner).where(Partner.id.in_(sorted(wanted)))))
     missing = wanted - {partner.id for partner in partners}
@@ -378,6 +384,8 @@ def gather(session: Session, period: Period, partner_ids: Collection[int] | None
             to_local(appointment).date() if appointment is not None else None,
             to_local(closed_at).date() if closed_at is not None else None,
         )
+        if rid in withheld:
+            words, note, standing = WITHHELD_WORDS, "", Standing.WITHHELD
         by_partner[pid].append(
             ReferralStatus(
                 number=referral_number(rid),

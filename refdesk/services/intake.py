@@ -24,7 +24,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from refdesk.domain.models import ChecklistAnswer, IntakeItem, IntakeScript, Referral, ServiceLine, Staff
@@ -674,3 +674,22 @@ def answer(db: Database, actor: Actor, referral_id: int, item_key: str, value: A
         row.answered_at = utc_now()
         row.answered_by = actor.staff_id
         return cleaned
+
+
+#: The shipped script's item in which the patient says whether updates may go to the referring partner.
+CONSENT_KEY = "consent_updates"
+
+
+def declined_updates(session: Session, *where: ColumnElement[bool]) -> set[int]:
+    """The referrals (among those ``where`` selects, as terms on ``Referral``) whose patient said no to
+    updates being sent to the referring partner: their newest answer to ``CONSENT_KEY`` is No. Status
+    letters leave those referrals' standing out. Unanswered is not a no (the referrer sent the patient)."""
+    rows = session.execute(
+        select(ChecklistAnswer.referral_id, ChecklistAnswer.value)
+        .join(IntakeItem, IntakeItem.id == ChecklistAnswer.item_id)
+        .join(Referral, Referral.id == ChecklistAnswer.referral_id)
+        .where(IntakeItem.key == CONSENT_KEY, *where)
+        .order_by(ChecklistAnswer.answered_at, ChecklistAnswer.id)
+    )
+    newest = {referral_id: value for referral_id, value in rows}
+    return {referral_id for referral_id, value in newest.items() if value is False}

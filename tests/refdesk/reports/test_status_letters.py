@@ -32,6 +32,7 @@ from refdesk.reports.status_letters import (
     status_words,
     write_letters,
 )
+from refdesk.services import intake
 from refdesk.services.actor import Actor
 from refdesk.services.metrics import Period
 from refdesk.storage import Database
@@ -322,3 +323,19 @@ def test_no_letter_without_the_clinics_name(db: Database, actor: Actor, referral
     with pytest.raises(RefDeskError, match="Letters need the clinic's name"):
         write_letters(db, actor, Period(today.replace(day=1), today), None, out / "x.pdf")
     assert list(out.glob("*.pdf")) == []
+
+
+def test_a_patient_who_declined_updates_is_listed_without_where_the_referral_stands(
+    db: Database, actor: Actor, month: Month, out: Path
+) -> None:
+    intake.answer(db, actor, month.scheduled, intake.CONSENT_KEY, False)
+    intake.answer(db, actor, month.seen, intake.CONSENT_KEY, True)
+
+    [written] = write_letters(db, actor, month.period, [month.partner_id], out / "status.pdf")
+    text = flat(written.read_bytes())
+
+    assert full(SCHEDULED) in text  # the referrer knows whom they sent
+    assert "Scheduled for" not in text
+    assert "Not shared: the patient asked us not to send updates" in text
+    assert "Seen on" in text  # a yes changes nothing
+    assert "1 not shared at the patient's request" in text
