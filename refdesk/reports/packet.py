@@ -23,7 +23,7 @@ from refdesk.domain.models import ServiceLine
 from refdesk.domain.times import utc_now
 from refdesk.errors import NotFoundError
 from refdesk.exports.trail import failures_audited
-from refdesk.reports.atomic import write_atomic
+from refdesk.reports.atomic import taken_back_on_failure, write_atomic
 from refdesk.reports.base import (
     DocumentInfo,
     Layout,
@@ -315,7 +315,11 @@ def write_packet(db: Database, actor: Actor, service_line_id: int, target: Path)
     target = Path(target)
     with failures_audited(db, actor, ACTION, "service_line", service_line_id):
         pdf = build_packet(read_packet(db, service_line_id))
-    with audited(db, actor, ACTION, "service_line", service_line_id) as scope:
+    with (
+        taken_back_on_failure() as placed,
+        audited(db, actor, ACTION, "service_line", service_line_id) as scope,
+    ):
         digest = write_atomic(target, pdf)
+        placed.append(target)
         scope.detail.update({"file_name": target.name, "sha256": digest})
     return target

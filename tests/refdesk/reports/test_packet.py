@@ -16,6 +16,7 @@ from refdesk.domain.models import ServiceLine
 from refdesk.errors import NotFoundError, RefDeskError
 from refdesk.reports.letterhead import Letterhead
 from refdesk.reports.packet import Packet, build_packet, default_file_name, topic, within, write_packet
+from refdesk.services import audit
 from refdesk.services.actor import Actor
 from refdesk.storage import Database
 from tests.refdesk.reports.clinic_data import fill_letterhead
@@ -128,3 +129,20 @@ def test_refused_without_a_clinic_name_or_a_service_line(
         write_packet(db, actor, 999, tmp_path / "p.pdf")
     assert not (tmp_path / "p.pdf").exists()
     assert [a.success for a in audit_rows(db, "report.packet")] == [False, False]
+
+
+def test_a_packet_whose_audit_row_cannot_be_written_is_taken_back(
+    db: Database, actor: Actor, service_line_id: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What is on disk matches the log: no packet file without its audit row."""
+    fill_letterhead(db, actor)
+
+    def broken_record(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("the audit table is locked")
+
+    monkeypatch.setattr(audit, "record", broken_record)
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(RuntimeError):
+        write_packet(db, actor, service_line_id, out / "packet.pdf")
+    assert list(out.iterdir()) == []
