@@ -348,6 +348,36 @@ def test_a_file_that_cannot_be_read_is_said_in_plain_words(
     qtbot.waitUntil(lambda: wizard.file_page.messages.text() == "empty.csv is empty.")
 
 
+def test_a_workbook_opens_on_its_first_sheet_with_rows_and_another_sheet_can_be_chosen(
+    qtbot: QtBot, open_wizard: Callable[..., ImportWizard], tmp_path: Path
+) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    book.active.title = "Notes"
+    book.active.append(["Exported from the old system"])
+    log = book.create_sheet("Referral log")
+    for line in REFERRAL_LOG.splitlines():
+        log.append(line.split(","))
+    path = tmp_path / "referrals.xlsx"
+    book.save(path)
+
+    wizard = open_wizard()
+    choose_file(qtbot, wizard, path)
+    page = wizard.file_page
+    assert page.sheet_combo.isVisible() and page.sheet_combo.currentText() == "Referral log"
+    assert "The first sheet, “Notes”, has no rows" in page.summary.text()
+
+    press(qtbot, Qt.Key.Key_S, ALT)  # the sheet list
+    qtbot.waitUntil(lambda: focused() is page.sheet_combo)
+    press(qtbot, Qt.Key.Key_Up)  # Notes
+    qtbot.waitUntil(lambda: "“Notes”: 1 column" in page.summary.text())
+    assert not page.isComplete()  # nothing to import there
+    press(qtbot, Qt.Key.Key_Down)
+    qtbot.waitUntil(lambda: page.isComplete() and "“Referral log”: 9 columns" in page.summary.text())
+    next_page(qtbot, wizard, COLUMNS)
+    assert wizard.columns_page.combos["patient_first_name"].value() == ("column", "Pt First")
+
+
 # --- mappings --------------------------------------------------------------------------------------
 
 

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from refdesk.errors import RefDeskError
 from refdesk.imports import nppes
 from refdesk.imports.mapping import Mapping
-from refdesk.imports.source import Source, open_source
+from refdesk.imports.source import ImportFileError, Source, open_source
 from refdesk.services.catalog import list_service_lines
 from refdesk.storage import Database
 from ui.errors import user_message
@@ -49,16 +49,34 @@ def read_samples(source: Source, limit: int = SAMPLE_ROWS) -> list[dict[str, str
 
 
 def open_file(db: Database, path: Path, sheet: str | None) -> Opened:
-    """Open ``path`` (and ``sheet``), read the first rows and RefDesk's service lines; runs on a worker."""
+    """Open ``path`` (and ``sheet``), read the first rows and RefDesk's service lines; runs on a worker.
+
+    A workbook opened without a sheet chosen starts on its first sheet with rows: a cover or notes
+    sheet in front of the data is common, and should not make the file look empty.
+    """
     source = open_source(path, sheet=sheet)
+    skipped: str | None = None
     try:
         samples = read_samples(source)
+        if source.kind == "xlsx" and sheet is None and not samples:
+            for name in source.sheets[1:]:
+                try:
+                    candidate = open_source(path, sheet=name)
+                except ImportFileError:
+                    continue  # an empty sheet
+                rows = read_samples(candidate)
+                if rows:
+                    skipped = source.sheet
+                    source.close()
+                    source, samples = candidate, rows
+                    break
+                candidate.close()
         is_nppes = nppes.is_nppes(list(source.headers))
         lines = [line.name for line in list_service_lines(db)]
     except BaseException:
         source.close()
         raise
-    return Opened(source, samples, is_nppes, lines)
+    return Opened(source, samples, is_nppes, lines, skipped)
 
 
 def describe(opened: Opened) -> str:
@@ -72,8 +90,10 @@ def describe(opened: Opened) -> str:
         what = f"CSV file ({', '.join(details)})" if details else "CSV file"
     columns = len(source.headers)
     found = f"{what}: {columns} column{'s' if columns != 1 else ''}"
+    if opened.skipped_sheet:
+        found = f"The first sheet, “{opened.skipped_sheet}”, has no rows to import. {found}"
     if not opened.samples:
-        return found + ", and no rows under the header line."
+        return found + ", and no rows under the header line: nothing to import."
     return found + "."
 
 
@@ -147,7 +167,12 @@ class FilePage(ImportPage):
         file_label = QLabel("Fi&le:")
         file_label.setBuddy(self.path_edit)
         form.addRow(file_label, path_row)
-        form.addRow(self.sheet_label, self.sheet_combo)
+        sheet_row = QHBoxLayout()
+        sheet_row.addWidget(self.sheet_combo)
+        sheet_row.addStretch(1)
+        self.sheet_combo.setSizeAdjustPolicy(ChoiceCombo.SizeAdjustPolicy.AdjustToContents)
+        self.sheet_combo.setMinimumContentsLength(16)
+        form.addRow(self.sheet_label, sheet_row)
         form.addRow("", self.summary)
         form.addRow("Mapping:", mapping_row)
         self.body.addLayout(form)
@@ -169,7 +194,7 @@ class FilePage(ImportPage):
         state = self.state
         typed = self.path_edit.text().strip()
         same = state.path is not None and typed != "" and Path(typed).expanduser() == state.path
-        return state.source is not None and same and super().isComplete()
+        return state.source is not None and bool(state.samples) and same and super().isComplete()
 
     def validatePage(self) -> bool:  # noqa: N802 - Qt's name
         if not self.state.samples:

@@ -112,6 +112,7 @@ class ImportPage(Page):
             from refdesk.imports import partners as core
         self._finished = False
         self._rejects = None
+        self.setTitle("Import")
         self.messages.clear()
         self.figures.hide()
         self.open_rejects_button.hide()
@@ -167,7 +168,6 @@ class ImportPage(Page):
         wizard = self.import_wizard()
         wizard.state.result = result
         kind = "partners" if wizard.state.kind == PARTNERS else "referrals"
-        self.setSubTitle("")
         self.status.setText(f"Done: {result.imported:,} {kind} imported.")
         self.values["read"].setText(f"{result.read:,}")
         self.values["imported"].setText(f"{result.imported:,}")
@@ -189,13 +189,15 @@ class ImportPage(Page):
             if finish is not None:
                 finish.setFocus()
         self.setTitle("Import finished")
+        where = "the Partners tab" if wizard.state.kind == PARTNERS else "the queue"
+        self.setSubTitle(f"Finish closes the wizard; what was imported is on {where}.")
         wizard.setOption(wizard.WizardOption.NoCancelButton, True)  # nothing left to cancel: Finish closes
         wizard.imported.emit(result.imported)
 
     def _failed(self, error: BaseException) -> None:
         self._settled()
         self._finished = False  # nothing was imported: Finish would say otherwise
-        self.setSubTitle("")
+        self.setSubTitle("Go back to the preview to change the choices, or Cancel to close the wizard.")
         self.status.setText(CANCELLED_TEXT if isinstance(error, OperationCancelled) else user_message(error))
         self.back_button.show()
         self.back_button.setFocus()

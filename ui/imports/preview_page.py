@@ -259,8 +259,13 @@ class PreviewPage(ImportPage):
         def work(job: Work) -> Preview:
             return check_file(db, source, mapping, create, job)
 
-        self.summary.setText("Checking every row…" if first else "Checking again with the partners ticked…")
-        self.run("Checking every row…", work, self._checked, progress=True)
+        self.summary.setText("")
+        self.run(
+            "Checking every row…" if first else "Checking again with the partners ticked…",
+            work,
+            self._checked,
+            progress=True,
+        )
 
     def _checked(self, preview: Preview) -> None:
         state = self.state
@@ -325,7 +330,7 @@ class PreviewPage(ImportPage):
 
     def _ticks_changed(self) -> None:
         self.drop_job()
-        self.summary.setText("Checking again with the partners ticked…")
+        self.summary.setText("The counts are checked again in a moment…")
         self._recheck.start()
         self.completeChanged.emit()
 

@@ -32,6 +32,8 @@ class Opened:
     samples: list[dict[str, str]]
     nppes: bool
     service_lines: list[str]
+    #: A workbook's first sheet, passed over because it has no rows (None: nothing was passed over).
+    skipped_sheet: str | None = None
 
 
 @dataclass

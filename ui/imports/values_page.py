@@ -115,6 +115,13 @@ class ValuesPage(ImportPage):
                 grid.addWidget(combo, row, 2)
                 self.combos[name][value] = combo
                 first = first or combo
+            if len(found) >= VALUES_SHOWN:
+                more = plain_label(
+                    "valuesMore",
+                    f"Only the {VALUES_SHOWN} most common values are listed. Others are read as RefDesk "
+                    "understands them; the preview lists rows whose value it cannot read.",
+                )
+                grid.addWidget(more, len(found[:VALUES_SHOWN]) + 1, 0, 1, 3)
             self._layout.addWidget(group)
         if not self.combos:
             self._layout.addWidget(self._empty)
