@@ -647,6 +647,26 @@ def recount_cells(connection: Connection, cells: Iterable[tuple[int, date]]) -> 
     return sum(len(partners) for partners in by_month.values())
 
 
+def add_written(
+    connection: Connection, first_id: int, last_id: int, cells: Iterable[tuple[int, date]] | None = None
+) -> int:
+    """The facts and cells of new referrals with ids ``first_id`` to ``last_id`` written without the ORM (a
+    bulk import), inside the caller's transaction: their facts in one statement, then only the cells they
+    fall in recounted from the facts (one query per month). Where ``refresh`` costs a few hundred µs per
+    referral (it moves each one into its cell), this costs the facts' ~25 µs each plus the recount of
+    the affected partners' months. ``cells``: the (partner, month) cells the referrals fall in, when the
+    caller knows them (else they are read back). Returns the number of cells recounted."""
+    in_range = (Referral.id >= first_id, Referral.id <= last_id)
+    connection.execute(delete(_FACTS).where(_FACTS.c.id >= first_id, _FACTS.c.id <= last_id))
+    connection.execute(insert(_FACTS).from_select(_FACT_COLUMNS, facts_query(*in_range)))
+    if cells is None:
+        written = select(_FACTS.c.partner_id, _FACTS.c.received_at).where(
+            _FACTS.c.id >= first_id, _FACTS.c.id <= last_id
+        )
+        cells = {(partner, month_of(received)) for partner, received in connection.execute(written)}
+    return recount_cells(connection, cells)
+
+
 def rebuild_all(connection: Connection) -> int:
     """Throw every fact and cell away and work them all out again from the referrals, a month at a time
     (40 to 50 s per million referrals on two cores); returns the number of cells written. For bulk loads that
