@@ -176,6 +176,8 @@ def run_import(
             created = job.create_partners(actor, create_partners)
             imported = job.write(rejects, ticker, stop_writing_on_error=not skip_invalid)
             ticker.finish()
+            if not job.read:
+                raise ImportFileError(f"{source.path.name} has a header but no rows: nothing to import.")
             result = ImportResult(
                 read=job.read,
                 imported=imported,
