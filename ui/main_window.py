@@ -134,6 +134,7 @@ class MainWindow(QMainWindow):
         menus = self.menuBar()
         file_menu = menus.addMenu("&File")
         file_menu.addAction(self._action("new_referral", self.new_referral))
+        file_menu.addAction(self._action("import", self.import_file))
         file_menu.addSeparator()
         file_menu.addAction(self._action("quit", self.close))
         view = menus.addMenu("&View")
@@ -185,6 +186,20 @@ class MainWindow(QMainWindow):
         dialog.referral_created.connect(self._referral_created)
         dialog.open_referral.connect(self.open_referral)
         dialog.open()
+
+    def import_file(self) -> None:
+        """File → Import…: referrals or partners from a spreadsheet (the wizard does the rest)."""
+        from ui.imports.wizard import ImportWizard  # built on first use, like the tabs
+
+        wizard = ImportWizard(self._db, self._actor, self._runner, self)
+        wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        wizard.imported.connect(self._imported)
+        wizard.open()
+
+    def _imported(self, count: int) -> None:
+        self.queue.reload_choices()  # the import may have created partners
+        self.refresh_all()
+        self.statusBar().showMessage(f"{count:,} imported.", 8000)
 
     def edit_letterhead(self) -> None:
         """Settings → Clinic letterhead: what every letter and report is printed on."""

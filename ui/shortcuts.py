@@ -24,6 +24,7 @@ class Shortcut:
 
 SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("new_referral", "New referral…", "Ctrl+N", "Referrals"),
+    Shortcut("import", "Import from a spreadsheet…", "Ctrl+I", "File"),
     Shortcut("find", "Search the queue", "Ctrl+F", "Referrals"),
     Shortcut("clear_filters", "Clear queue filters", "Ctrl+Shift+X", "Referrals"),
     Shortcut("refresh", "Refresh", "F5", "View"),

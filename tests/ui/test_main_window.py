@@ -301,3 +301,17 @@ def test_opening_every_tab_and_a_referral_flashes_no_stray_window_and_keeps_the_
         QApplication.instance().removeEventFilter(shown)
     assert shown.names == []
     assert window.isActiveWindow()
+
+
+def test_file_import_opens_the_wizard_and_an_import_refreshes_the_window(
+    qtbot: QtBot, window: MainWindow, db: Database, referral_id: int
+) -> None:
+    from ui.imports.wizard import ImportWizard
+
+    press(qtbot, Qt.Key.Key_I, CTRL)
+    qtbot.waitUntil(lambda: isinstance(QApplication.activeModalWidget(), ImportWizard))
+    wizard = QApplication.activeModalWidget()
+    assert isinstance(wizard, ImportWizard)
+    wizard.imported.emit(3)
+    assert "3 imported." in window.statusBar().currentMessage()
+    wizard.reject()
