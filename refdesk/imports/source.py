@@ -472,11 +472,20 @@ def _load_workbook(path: Path) -> Workbook:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except defusedxml.DefusedXmlException as error:
-        raise _unsafe(path) from error
     except Exception as error:  # a third-party parser on untrusted input: any failure means a bad file
+        if _caused_by(error, defusedxml.DefusedXmlException):  # openpyxl wraps some in a ValueError
+            raise _unsafe(path) from error
         log.info("openpyxl could not open an XLSX: %s", type(error).__name__)
         raise ImportFileError(f"{path.name} is not a valid XLSX workbook (it may be damaged).") from error
+
+
+def _caused_by(error: BaseException | None, kind: type[BaseException]) -> bool:
+    seen = 0
+    while error is not None and seen < 20:
+        if isinstance(error, kind):
+            return True
+        error, seen = error.__cause__ or error.__context__, seen + 1
+    return False
 
 
 def _sheet_rows(workbook: Workbook, sheet: str, path: Path) -> Iterator[tuple[int, Sequence[Any]]]:
@@ -490,9 +499,9 @@ def _sheet_rows(workbook: Workbook, sheet: str, path: Path) -> Iterator[tuple[in
             yield from enumerate(worksheet.iter_rows(values_only=True), start=1)
     except ImportFileError:
         raise
-    except defusedxml.DefusedXmlException as error:
-        raise _unsafe(path) from error
     except Exception as error:  # a third-party parser on untrusted input
+        if _caused_by(error, defusedxml.DefusedXmlException):
+            raise _unsafe(path) from error
         log.info("openpyxl could not read a sheet: %s", type(error).__name__)
         raise ImportFileError(
             f"The sheet “{sheet}” of {path.name} cannot be read (it may be damaged)."
