@@ -447,7 +447,6 @@ def test_a_mapping_file_that_is_not_one_is_refused_in_plain_words(
 def test_a_partner_list_is_imported(
     qtbot: QtBot, open_wizard: Callable[..., ImportWizard], db: Database, partner_id: int, tmp_path: Path
 ) -> None:
-    pytest.importorskip("refdesk.imports.partners")
     partners = write(tmp_path, "partners.csv", PARTNER_LIST)
     wizard = open_wizard()
     press(qtbot, Qt.Key.Key_P, ALT)  # Partners
@@ -473,7 +472,9 @@ def test_a_partner_list_is_imported(
         names = {p.name: p for p in session.scalars(select(Partner))}
     assert set(names) == {"Oak Street Primary Care", "Riverside Cardiology", "Hilltop Family Medicine"}
     assert names["Riverside Cardiology"].category == PartnerCategory.SPECIALTY
-    assert names["Riverside Cardiology"].fax == "555-410-2001"
+    assert names["Riverside Cardiology"].fax == "(555) 410-2001"
+    figures = {key: label.text() for key, label in wizard.import_page.values.items()}
+    assert figures == {"read": "3", "imported": "2", "duplicates": "1", "rejected": "0", "partners": "0"}
 
 
 def test_a_cms_nppes_file_switches_the_wizard_to_partners(

@@ -190,10 +190,14 @@ class FilePage(ImportPage):
         (self.partners_option if state.kind == PARTNERS else self.referrals_option).setChecked(True)
         self.focus_later(self.path_edit)
 
+    def typed_path(self) -> Path | None:
+        """The path in the field; quotes around it (Windows' "Copy as path") are taken off."""
+        text = self.path_edit.text().strip().strip('"').strip()
+        return Path(text).expanduser() if text else None
+
     def isComplete(self) -> bool:  # noqa: N802 - Qt's name
         state = self.state
-        typed = self.path_edit.text().strip()
-        same = state.path is not None and typed != "" and Path(typed).expanduser() == state.path
+        same = state.path is not None and self.typed_path() == state.path
         return state.source is not None and bool(state.samples) and same and super().isComplete()
 
     def validatePage(self) -> bool:  # noqa: N802 - Qt's name
@@ -223,10 +227,9 @@ class FilePage(ImportPage):
             self._open(Path(chosen), None)
 
     def _path_entered(self) -> None:
-        text = self.path_edit.text().strip().strip('"')
-        if not text:
+        path = self.typed_path()
+        if path is None:
             return
-        path = Path(text).expanduser()
         if path == self.state.path and (self.state.source is not None or self.busy):
             return
         self._open(path, None)

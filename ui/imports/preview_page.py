@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWizard,
 )
 
+from refdesk.imports import partners as partner_import
 from refdesk.imports import referrals as referral_import
 from refdesk.imports.mapping import Fields, Mapping
 from refdesk.imports.results import ROW, Preview, PreviewRow, default_rejects_path
@@ -114,6 +115,11 @@ class PreviewModel(RowsModel[PreviewRow]):
         self._rows = sorted(rows, key=lambda row: row.line)  # problems are found before batches end
         self.endResetModel()
 
+    @property
+    def fields(self) -> Fields:
+        """The fields of the mapping shown (their labels name the problems)."""
+        return self._all_fields
+
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
         return 0 if parent.isValid() else len(self._labels)
 
@@ -169,6 +175,9 @@ class PreviewPage(ImportPage):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.more_problems = plain_label("moreProblems", selectable=True)
+        # the whole of the current row's problem, which the table's column may cut short
+        self.row_problem = plain_label("rowProblem", selectable=True)
+        self.row_problem.setStyleSheet("color: #b42318;")
 
         self.partners_box = named(
             QGroupBox("Partners the file names that RefDesk does not know"), "newPartnersBox"
@@ -215,6 +224,7 @@ class PreviewPage(ImportPage):
 
         self.body.addWidget(self.summary)
         self.body.addWidget(self.table, 3)
+        self.body.addWidget(self.row_problem)
         self.body.addWidget(self.more_problems)
         self.body.addWidget(self.partners_box)
         self.body.addLayout(bottom)
@@ -226,6 +236,9 @@ class PreviewPage(ImportPage):
         self._rules.buttonToggled.connect(lambda *_: self._rules_changed())
         self.partners_list.itemChanged.connect(lambda _item: self._ticks_changed())
         self.save_mapping_button.clicked.connect(self._save_mapping)
+        self.table.selectionModel().currentRowChanged.connect(
+            lambda current, _previous: self._show_row(current)
+        )
 
     # --- checking ----------------------------------------------------------------------------
 
@@ -278,6 +291,11 @@ class PreviewPage(ImportPage):
             return
         self.model.set_preview(preview.rows, state.mapping)
         self._fit_columns()
+        first_problem = next((i for i, row in enumerate(self.model.rows()) if row.problems), None)
+        if first_problem is not None:
+            self.table.setCurrentIndex(self.model.index(first_problem, PROBLEMS_COLUMN))
+        else:
+            self._show_row(QModelIndex())
         self.summary.setText(self._summary(preview))
         shown_lines = {row.line for row in preview.rows}
         further = [problem.line for problem in preview.problems if problem.line not in shown_lines]
@@ -289,6 +307,12 @@ class PreviewPage(ImportPage):
         else:
             self.more_problems.hide()
         self._rules_changed()
+
+    def _show_row(self, index: QModelIndex) -> None:
+        row = self.model.row_at(index.row()) if index.isValid() else None
+        text = problems_text(row, self.model.fields) if row is not None and row.problems else ""
+        self.row_problem.setText(f"Line {row.line}: {text}" if row is not None and text else "")
+        self.row_problem.setVisible(bool(text))
 
     def _summary(self, preview: Preview) -> str:
         kind = "partners" if self.state.kind == PARTNERS else "referrals"
@@ -423,13 +447,8 @@ def _rows(count: int) -> str:
 
 def check_file(db: Database, source: Source, mapping: Mapping, create: tuple[str, ...], job: Work) -> Preview:
     """The preview of ``source`` (referrals or partners); runs on a worker."""
-    if mapping.kind == PARTNERS:
-        from refdesk.imports import partners as partner_import
-
-        return partner_import.preview(
-            db, source, mapping, limit=PREVIEW_ROWS, progress=job.progress, should_stop=job.should_stop
-        )
-    return referral_import.preview(
+    preview = partner_import.preview if mapping.kind == PARTNERS else referral_import.preview
+    return preview(
         db,
         source,
         mapping,

@@ -115,6 +115,13 @@ class ValuesPage(ImportPage):
                 grid.addWidget(combo, row, 2)
                 self.combos[name][value] = combo
                 first = first or combo
+            if name == "service_line" and not state.service_lines:
+                none_yet = plain_label(
+                    "valuesNoLines",
+                    "RefDesk has no service lines yet: add them first, then import; until then these rows "
+                    "are refused.",
+                )
+                grid.addWidget(none_yet, len(found[:VALUES_SHOWN]) + 2, 0, 1, 3)
             if len(found) >= VALUES_SHOWN:
                 more = plain_label(
                     "valuesMore",
