@@ -17,7 +17,9 @@ letterhead, its own "Page x of y" and its own reference, so it can be pulled fro
 
 User text (names, addresses, record names, notes) only ever reaches a ``Paragraph`` through ``para`` or
 ``markup``, which escape it: ``<b>Ольга</b> & O'Brien`` prints as typed and ``<img src=...>`` never opens a
-file (promise 18).
+file (promise 18). They also switch Chinese, Japanese and Korean characters to the CJK fallback face
+(``fonts.fallback_markup``); text drawn straight on the canvas (``TextCell``, ``Listing``, the page
+furniture) is split into runs per face the same way (``fonts.runs``), so "山田 花子" prints as typed too.
 """
 
 from __future__ import annotations
@@ -39,7 +41,6 @@ from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import inch
-from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
@@ -59,7 +60,7 @@ from reportlab.platypus import (
 
 from refdesk.domain.times import to_local
 from refdesk.errors import RefDeskError
-from refdesk.reports.fonts import FontFamily, register_fonts
+from refdesk.reports.fonts import FontFamily, draw_string, fallback_markup, register_fonts, runs, text_width
 from refdesk.reports.letterhead import (
     ACCENT,
     HEAD_FILL,
@@ -133,12 +134,12 @@ def require_clinic_name(head: Letterhead, needs: str) -> None:
 
 def markup(text: str | None) -> str:
     """User text made safe for paragraph markup: ``&``, ``<``, ``>`` escaped, control characters dropped,
-    new lines kept as line breaks. Use it when a paragraph mixes the document's own tags with user text:
-    ``f"<b>Re:</b> {markup(name)}"``."""
+    new lines kept as line breaks, CJK characters in the fallback face. Use it when a paragraph mixes the
+    document's own tags with user text: ``f"<b>Re:</b> {markup(name)}"``."""
     if not text:
         return ""
     cleaned = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
-    return escape(cleaned).replace("\n", "<br/>")
+    return fallback_markup(escape(cleaned).replace("\n", "<br/>"))
 
 
 def _plain(text: str) -> str:
@@ -267,12 +268,33 @@ def _measure(lines: Sequence[tuple[str, ParagraphStyle]], width: float) -> list[
     pieces: list[_Piece] = []
     for text, style in lines:
         for part in text.split("\n"):
-            if stringWidth(part, style.fontName, style.fontSize) <= width:
+            if text_width(part, style.fontName, style.fontSize) <= width:
                 pieces.append((part, style))  # most cells: one line, one measurement
                 continue
-            split = simpleSplit(part, style.fontName, style.fontSize, width) or [""]
+            split = _wrap(part, style.fontName, style.fontSize, width) or [""]
             pieces += [(piece, style) for piece in split]
     return pieces
+
+
+def _wrap(text: str, font_name: str, size: float, width: float) -> list[str]:
+    """``text`` broken at spaces into lines no wider than ``width`` where the words allow (ReportLab's
+    ``simpleSplit``, measuring with the fallback face where the font lacks a glyph)."""
+    space = text_width(" ", font_name, size)
+    lines: list[str] = []
+    words: list[str] = []
+    used = -space
+    for word in text.split():
+        word_width = text_width(word, font_name, size)
+        if used + space + word_width <= width or not words:
+            words.append(word)
+            used += space + word_width
+        else:
+            lines.append(" ".join(words))
+            words = [word]
+            used = word_width
+    if words:
+        lines.append(" ".join(words))
+    return lines
 
 
 def _kept(lines: Iterable[Line]) -> list[tuple[str, ParagraphStyle]]:
@@ -310,11 +332,14 @@ class _Pen:
     """Writes pieces of text into one PDF text object, setting the font and colour only when they
     change and moving from line to line by offsets (``Td``, two numbers) rather than placing each line
     afresh (``Tm``, six): number formatting is most of the cost of a long list without ReportLab's
-    optional C accelerator."""
+    optional C accelerator. A piece with characters its font lacks is written run by run (``runs``),
+    each run in its face, one after the other on the line."""
 
     def __init__(self, text: Any) -> None:
         self.text = text
         self.style: ParagraphStyle | None = None
+        self.face = ""
+        self.size = 0.0
         self.at: tuple[float, float] | None = None
 
     def write(self, pieces: Sequence[_Piece], x: float, top: float, *, right: float | None = None) -> None:
@@ -323,18 +348,28 @@ class _Pen:
         text = self.text
         for piece, style in pieces:
             if style is not self.style:
-                text.setFont(style.fontName, style.fontSize)
                 text.setFillColor(style.textColor)
                 self.style = style
-            left = x if right is None else right - stringWidth(piece, style.fontName, style.fontSize)
+            name, size = style.fontName, style.fontSize
+            parts: Sequence[tuple[str, str]] = ((name, piece),) if piece.isascii() else runs(piece, name)
+            if right is None:
+                left = x
+            elif len(parts) == 1:
+                left = right - stringWidth(piece, parts[0][0], size)
+            else:
+                left = right - sum(stringWidth(part, face, size) for face, part in parts)
             # The baseline sits where a Paragraph of the same style puts it: one font size below the top.
-            baseline = top - style.fontSize
+            baseline = top - size
             if self.at is None:
                 text.setTextOrigin(left, baseline)
             else:
                 text.moveCursor(left - self.at[0], self.at[1] - baseline)
             self.at = (left, baseline)
-            text.textOut(piece)
+            for face, part in parts:
+                if face != self.face or size != self.size:
+                    text.setFont(face, size)
+                    self.face, self.size = face, size
+                text.textOut(part)
             top -= style.leading
 
 
@@ -619,13 +654,14 @@ class _Pages:
         top = self.height - self.margins.top
         baseline = top - HEAD_SIZE
         canvas.saveState()
-        canvas.setFont(self.family.bold, HEAD_SIZE)
         canvas.setFillColor(ACCENT)
-        canvas.drawString(self.margins.left, baseline, self.info.letterhead.clinic_name)
-        canvas.setFont(self.family.regular, HEAD_SIZE)
+        draw_string(
+            canvas, self.margins.left, baseline, self.info.letterhead.clinic_name, self.family.bold, HEAD_SIZE
+        )
         canvas.setFillColor(MUTED)
         right = " · ".join(part for part in (self.info.title, self.reference(canvas)) if part)
-        canvas.drawRightString(self.width - self.margins.right, baseline, right)
+        end = self.width - self.margins.right
+        draw_string(canvas, end, baseline, right, self.family.regular, HEAD_SIZE, right=True)
         canvas.setStrokeColor(MUTED)
         canvas.setLineWidth(0.5)
         rule = baseline - 5
@@ -647,7 +683,7 @@ class _Pages:
         canvas.line(self.margins.left, baseline + 11, self.width - self.margins.right, baseline + 11)
         reference = self.reference(canvas)
         if reference:
-            canvas.drawString(self.margins.left, baseline, reference)
+            draw_string(canvas, self.margins.left, baseline, reference, self.family.regular, FOOTER_SIZE)
         text = f"Page {page} of {total} · {generated_text(self.info.generated_at)}"
         canvas.drawRightString(self.width - self.margins.right, baseline, text)
         canvas.restoreState()

@@ -15,9 +15,8 @@ from typing import Any
 from reportlab.lib.colors import Color, HexColor
 from reportlab.lib.units import inch
 from reportlab.lib.utils import ImageReader
-from reportlab.pdfbase.pdfmetrics import stringWidth
 
-from refdesk.reports.fonts import FontFamily
+from refdesk.reports.fonts import FontFamily, draw_string, text_width
 from refdesk.reports.letterhead_info import Letterhead as Letterhead  # re-exported: drawing and data together
 
 log = logging.getLogger(__name__)
@@ -94,18 +93,16 @@ def draw_letterhead(
         text_left = left + logo_width + LOGO_GAP
     room = left + width - text_left
     size = NAME_SIZE
-    while size > NAME_MIN_SIZE and stringWidth(letterhead.clinic_name, family.bold, size) > room:
+    while size > NAME_MIN_SIZE and text_width(letterhead.clinic_name, family.bold, size) > room:
         size -= 0.5
     baseline = top - NAME_SIZE
     canvas.setFillColor(ACCENT)
-    canvas.setFont(family.bold, size)
-    canvas.drawString(text_left, baseline, letterhead.clinic_name)
+    draw_string(canvas, text_left, baseline, letterhead.clinic_name, family.bold, size)
     canvas.setFillColor(MUTED)
-    canvas.setFont(family.regular, LINE_SIZE)
     baseline -= NAME_SIZE * 0.25
     for line in letterhead.text_lines():
         baseline -= LINE_STEP
-        canvas.drawString(text_left, baseline, line)
+        draw_string(canvas, text_left, baseline, line, family.regular, LINE_SIZE)
     rule = top - letterhead_height(letterhead, logo)
     canvas.setStrokeColor(ACCENT)
     canvas.setLineWidth(1.2)
