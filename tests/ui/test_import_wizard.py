@@ -294,6 +294,37 @@ def test_cancel_during_the_import_leaves_the_database_unchanged(
     qtbot.waitUntil(lambda: not wizard.isVisible())
 
 
+def test_an_unticked_partner_is_not_created_and_its_rows_are_refused(
+    qtbot: QtBot,
+    open_wizard: Callable[..., ImportWizard],
+    db: Database,
+    partner_id: int,
+    service_line_id: int,
+    tmp_path: Path,
+) -> None:
+    wizard = open_wizard()
+    choose_file(qtbot, wizard, write(tmp_path, "referral log.csv", REFERRAL_LOG))
+    next_page(qtbot, wizard, COLUMNS)
+    choose_in(qtbot, wizard.columns_page.combos["service_line"], "E")
+    choose_in(qtbot, wizard.columns_page.combos["channel"], "E")
+    next_page(qtbot, wizard, VALUES)
+    next_page(qtbot, wizard, DATES)
+    next_page(qtbot, wizard, PREVIEW)
+    preview = wizard.preview_page
+    qtbot.waitUntil(lambda: "3 can be imported" in preview.summary.text())
+    preview.partners_list.setFocus()
+    press(qtbot, Qt.Key.Key_Space)  # untick Riverside Cardiology: its rows are checked again
+    assert preview.partners_list.item(0).checkState() == Qt.CheckState.Unchecked
+    qtbot.waitUntil(lambda: "2 can be imported" in preview.summary.text() and preview.busy is False)
+    press(qtbot, Qt.Key.Key_V, ALT)
+    qtbot.waitUntil(preview.isComplete)
+    partners_before = count(db, Partner)
+    next_page(qtbot, wizard, IMPORT, Qt.Key.Key_I)
+    qtbot.waitUntil(wizard.import_page.isComplete)
+    assert set(referrals_by_name(db)) == {"Ribeiro", "Nguyễn"}
+    assert count(db, Partner) == partners_before
+
+
 def test_a_column_guessed_wrong_is_changed_and_a_refused_import_says_why_in_plain_words(
     qtbot: QtBot,
     open_wizard: Callable[..., ImportWizard],
