@@ -91,6 +91,7 @@ class ValuesPage(ImportPage):
             group.setProperty("field", name)
             grid = QGridLayout(group)
             grid.setColumnStretch(0, 1)
+            grid.setHorizontalSpacing(16)
             for title, column in (("In the file", 0), ("Rows", 1), ("In RefDesk", 2)):
                 heading = plain_label("valuesHeading", title, wrap=False)
                 heading.setStyleSheet("font-weight: 600;")
