@@ -3,10 +3,10 @@ import can run it in worker processes while the database writes.
 
 A ``Checker`` turns one row into a referral in stored form or into its problems. It reads the cells
 through the mapping into a ``NewReferral`` and checks it with the very function ``create_referral``
-uses (``services.referrals._clean``), so the rules are written once; then it derives what
+uses (``services.referrals.clean_referral``), so the rules are written once; then it derives what
 ``create_referral`` derives: deadlines and next action (``domain.next_action``, as ``services.due``
 computes them), the state's time, the closing time. It needs no database: the partners and service
-lines it may meet are in its ``Setup``, and ``_clean``'s look-ups by primary key are answered from
+lines it may meet are in its ``Setup``, and ``clean_referral``'s look-ups by primary key are answered from
 there (``_Lookups``).
 
 ``checked_rows`` runs it in-process, or for large files in two worker processes (started with
@@ -50,7 +50,7 @@ from refdesk.imports.values import (
     split_name,
 )
 from refdesk.services.due import targets_of
-from refdesk.services.referrals import NewReferral, _clean
+from refdesk.services.referrals import NewReferral, clean_referral
 
 #: What ``create_referral``'s ValidationError keys mean in the mapping's terms.
 _CHECK_FIELDS = {"partner_id": "partner", "service_line_id": "service_line"}
@@ -90,7 +90,7 @@ Checked = tuple[
 
 @dataclass(frozen=True, slots=True)
 class Known:
-    """What ``_clean`` reads of a partner or a service line."""
+    """What ``clean_referral`` reads of a partner or a service line."""
 
     id: int
     name: str
@@ -103,10 +103,10 @@ class Setup:
 
     mapping: Mapping
     order: DateFormat | None
-    #: partner name key -> id; id -> what ``_clean`` reads
+    #: partner name key -> id; id -> what ``clean_referral`` reads
     partners: dict[str, int]
     known_partners: dict[int, Known]
-    #: service line name (casefolded) -> id; id -> what ``_clean`` reads, and its response targets
+    #: service line name (casefolded) -> id; id -> what ``clean_referral`` reads, and its response targets
     lines: dict[str, int]
     known_lines: dict[int, Known]
     targets: dict[int, Targets]
@@ -139,9 +139,9 @@ class Setup:
 
 
 class _Lookups:
-    """What ``_clean`` is handed as its session: it looks up each row's partner and service line by
+    """What ``clean_referral`` is handed as its session: it looks up each row's partner and service line by
     primary key, answered here from the setup (through a session's identity map they cost ~10 µs each).
-    Anything else ``_clean`` might ask for is refused loudly rather than answered wrongly."""
+    Anything else ``clean_referral`` might ask for is refused loudly rather than answered wrongly."""
 
     def __init__(self, setup: Setup) -> None:
         self.tables: dict[type, dict[int, Known]] = {
@@ -196,7 +196,7 @@ class Checker:
         data, state, reason, closed_at, partner_key = self._read(cells, errors)
         values: dict[str, Any] | None = None
         try:
-            values = _clean(self.lookups, data)
+            values = clean_referral(self.lookups, data)
         except ValidationError as refused:
             for name, message in refused.errors.items():
                 errors.setdefault(_CHECK_FIELDS.get(name, name), message)

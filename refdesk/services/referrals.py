@@ -61,7 +61,7 @@ class NewReferral:
     linked_referral_id: int | None = None
 
 
-def _clean(session: Session, data: NewReferral) -> dict[str, Any]:
+def clean_referral(session: Session, data: NewReferral) -> dict[str, Any]:
     """Checks every field; returns the column values, or raises ValidationError listing each problem."""
     errors = Errors()
     values: dict[str, Any] = {
@@ -156,7 +156,7 @@ def check_referral(db: Database, data: NewReferral) -> None:
         ValidationError: exactly as create_referral would.
     """
     with db.session() as session:
-        _clean(session, data)
+        clean_referral(session, data)
 
 
 def create_referral(db: Database, actor: Actor, data: NewReferral, *, note: str | None = None) -> int:
@@ -166,7 +166,7 @@ def create_referral(db: Database, actor: Actor, data: NewReferral, *, note: str 
         ValidationError: one message per field that is wrong; nothing is saved.
     """
     with audited(db, actor, "referral.create", "referral") as scope:
-        values = _clean(scope.session, data)
+        values = clean_referral(scope.session, data)
         referral = Referral(state=State.RECEIVED, state_changed_at=values["received_at"], **values)
         scope.session.add(referral)
         scope.session.flush()
@@ -205,7 +205,7 @@ def update_referral(db: Database, actor: Actor, referral_id: int, changes: dict[
         current = NewReferral(**{f.name: getattr(referral, f.name) for f in fields(NewReferral)})
         for name, value in changes.items():
             setattr(current, name, value)
-        values = _clean(scope.session, current)
+        values = clean_referral(scope.session, current)
         changed: dict[str, dict[str, Any]] = {}
         for name in [*changes, "name_key", "phone_digits"]:
             old, new = getattr(referral, name), values[name]
