@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from refdesk.cli.report import DbOption, open_database, progress_printer
 from refdesk.errors import RefDeskError
+from refdesk.imports.values import DATE_FORMATS, DateFormat
 
 if TYPE_CHECKING:
     from refdesk.imports.mapping import Kind
@@ -116,6 +117,8 @@ def run(args: argparse.Namespace) -> int:
                 f"Cannot map: {', '.join(missing)} (no column with a name RefDesk recognises). "
                 "Give a --mapping file (the import wizard saves one), or --default FIELD=VALUE."
             )
+        if mapping.date_format is None:
+            mapping.date_format = _date_order(source, mapping)
         if args.save_mapping is not None:
             _save(args.save_mapping, mapping.to_json())
         create: list[str] = []
@@ -142,6 +145,24 @@ def run(args: argparse.Namespace) -> int:
     if result.rejects_path is not None:
         print(f"Rejected rows, with the reason for each: {result.rejects_path}")
     return 1 if result.rejected and not result.imported else 0
+
+
+def _date_order(source: Any, mapping: Any) -> DateFormat | None:
+    """The order the file's dates are written in, as the wizard finds it (a 13 in the first or second
+    place settles it); a file that could be read either way is refused rather than guessed."""
+    from refdesk.imports.mapping import detect_date_format
+    from refdesk.imports.source import ImportFileError
+
+    guess = detect_date_format(source, mapping)
+    if guess.ambiguous:
+        raise ImportFileError(
+            "The dates could be month first (03/04/2024 = March 4) or day first (3 April): "
+            "say which with --date-format MDY or --date-format DMY."
+        )
+    for order in DATE_FORMATS:
+        if guess.candidates and guess.candidates[0] == order:
+            return order
+    return None
 
 
 def _print_refusal(refused: Any, kind: Kind) -> None:

@@ -600,6 +600,8 @@ def detect_date_format(source: Source, mapping: Mapping, *, sample: int = 20_000
             if orders is None:
                 iso = iso or text.lstrip()[:4].isdigit()
                 continue
+            if not orders:
+                continue  # 99/99/1999 is no date in either order: that row's problem, not the file's order
             numeric = True
             allowed &= orders
     if not numeric:

@@ -159,3 +159,30 @@ def test_the_command_line_starts_without_openpyxl(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"
+
+
+NO_ORDER = DEFAULTS[:4]  # the defaults without --date-format
+
+
+def test_the_date_order_is_found_in_the_data_and_a_bad_date_does_not_spoil_it(
+    db: Database, db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # 12/31/1980 can only be month first; 99/99/1999 is that row's problem, not the file's order.
+    rows = [row(dob="12/31/1980", received="11/03/2026"), row(first="Ann", dob="99/99/1999")]
+    path = write_csv(tmp_path / "log.csv", rows)
+    code, out, err = run(
+        ["import", "referrals", str(path), "--db", str(db_path), *NO_ORDER, "--skip-invalid"], capsys
+    )
+    assert code == 0, err
+    assert out.startswith("Read 2 rows: imported 1, skipped 0 duplicates, rejected 1.")
+
+
+def test_dates_that_read_both_ways_are_refused_with_the_option_to_give(
+    db: Database, db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_csv(tmp_path / "log.csv", [row(dob="03/04/1961", received="11/03/2026")])
+    before = fingerprint(db)
+    code, out, err = run(["import", "referrals", str(path), "--db", str(db_path), *NO_ORDER], capsys)
+    assert code == 1 and out == ""
+    assert "--date-format MDY" in err and "--date-format DMY" in err
+    assert fingerprint(db) == before
