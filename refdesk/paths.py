@@ -19,6 +19,7 @@ from refdesk import APP_NAME
 HOME_ENV = "REFDESK_HOME"
 DATABASE_NAME = "refdesk.db"
 DEMO_DATABASE_NAME = "refdesk-demo.db"
+BACKUP_DIR_NAME = "backups"
 _RESOURCE_PACKAGE = "refdesk_resources"
 
 
@@ -31,6 +32,16 @@ def data_dir() -> Path:
         else Path(user_data_dir(APP_NAME, appauthor=False, roaming=False))
     )
     path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def backup_dir() -> Path:
+    """The default backup folder (Settings may name another: a USB disk or a second drive). Created
+    readable by its owner only, since every backup holds the patients' data."""
+    path = data_dir() / BACKUP_DIR_NAME
+    path.mkdir(mode=0o700, exist_ok=True)
+    if os.name == "posix":
+        path.chmod(0o700)
     return path
 
 

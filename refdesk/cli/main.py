@@ -1,5 +1,5 @@
 """``refdesk``: opens the GUI, or runs a subcommand (``demo``, ``check``, ``report``, ``export``,
-``import``).
+``import``, ``backup``, ``restore``).
 
 Conventions every subcommand keeps: ``--db PATH`` picks the database; a bad argument prints one line
 on stderr and exits 2; a problem of the environment or the input (unwritable folder, damaged file)
@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from refdesk import __version__
-from refdesk.cli import check, demo, export, gui, imports, report
+from refdesk.cli import backup, check, demo, export, gui, imports, report
 from refdesk.errors import RefDeskError
 from refdesk.logs import configure_logging
 
@@ -73,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.register(commands, _db_option)
     export.register(commands, _db_option)
     imports.register(commands, _db_option)
+    backup.register(commands, _db_option)
     return parser
 
 
