@@ -23,7 +23,6 @@ from refdesk.demo.generator import (
     ATTEMPT_COLUMNS,
     EVENT_COLUMNS,
     RECORD_COLUMNS,
-    REFERRAL_COLUMNS,
     Stream,
     clock_for,
     plan_chunks,
@@ -40,6 +39,7 @@ from refdesk.domain.models import (
     ReferralRecord,
     StatusEvent,
 )
+from refdesk.domain.row_order import REFERRAL_COLUMNS
 from refdesk.errors import RefDeskError
 from refdesk.services import metric_cells
 from refdesk.storage import Database, search_index

@@ -9,30 +9,25 @@ computes them), the state's time, the closing time. It needs no database: the pa
 lines it may meet are in its ``Setup``, and ``clean_referral``'s look-ups by primary key are answered from
 there (``_Lookups``).
 
-``checked_rows`` runs it in-process, or for large files in two worker processes (started with
-``spawn``, as the demo's generator is: ``refdesk.demo.workers``), the rows travelling as ``marshal``
-data in chunks, results coming back in file order.
+``checker_pool.checked_rows`` runs it in-process, or for large files in worker processes.
 """
 
 from __future__ import annotations
 
-import marshal
-import multiprocessing
-from collections import Counter, deque
-from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Table
 
-from refdesk.demo.workers import _main_script_hidden, worker_count
 from refdesk.domain.calendar import DEFAULT_HOURS
 from refdesk.domain.formats import name_key
 from refdesk.domain.lifecycle import CLOSE_REASONS, LABELS, CloseReason, State, is_closed_outcome, reasons_for
 from refdesk.domain.models import Base, Partner, Referral, ServiceLine, partner_name_key
 from refdesk.domain.next_action import Facts, Targets, deadlines, next_action
+from refdesk.domain.row_order import REFERRAL_COLUMNS as ROW_ORDER
 from refdesk.domain.times import as_utc, utc_now
 from refdesk.domain.vocab import Channel, ContactMethod, Urgency
 from refdesk.errors import ValidationError
@@ -56,29 +51,14 @@ from refdesk.services.referrals import NewReferral, clean_referral
 _CHECK_FIELDS = {"partner_id": "partner", "service_line_id": "service_line"}
 _REFERRALS: Table = Base.metadata.tables[Referral.__tablename__]
 REFERRAL_COLUMNS: tuple[str, ...] = tuple(column.name for column in _REFERRALS.columns)
-#: The order ``Checker._referral_row`` writes the columns in; the model must agree (checked on import).
-_ROW_ORDER = (
-    "id", "partner_id", "service_line_id", "patient_first_name", "patient_last_name", "patient_dob",
-    "phone", "phone_alt", "email", "name_key", "phone_digits", "preferred_contact_method",
-    "preferred_contact_time", "language", "interpreter_needed", "caregiver_name", "caregiver_phone",
-    "caregiver_relationship", "insurance_payer", "insurance_member_id", "authorization_number",
-    "authorization_visits", "authorization_expires_on", "referring_clinician", "reason", "urgency",
-    "channel", "received_at", "owner_id", "state", "close_reason", "closed_at", "linked_referral_id",
-    "acknowledged_at", "first_attempt_at", "last_attempt_at", "attempt_count", "callback_due_at",
-    "state_changed_at", "ack_due_at", "first_contact_due_at", "next_action", "next_action_at",
-    "created_at", "updated_at",
-)  # fmt: skip
-if _ROW_ORDER != REFERRAL_COLUMNS:  # pragma: no cover - the referral table changed: update _referral_row
+#: The order ``Checker._referral_row`` writes the columns in (``domain.row_order``, shared with the demo's
+#: generator); the model must agree (checked on import).
+if ROW_ORDER != REFERRAL_COLUMNS:  # pragma: no cover - the referral table changed: update _referral_row
     raise RuntimeError("refdesk.imports.checker writes the referral's columns in an outdated order")
 RECEIVED_AT = REFERRAL_COLUMNS.index("received_at")
 STATE = REFERRAL_COLUMNS.index("state")
 CLOSE_REASON = REFERRAL_COLUMNS.index("close_reason")
 PARTNER = REFERRAL_COLUMNS.index("partner_id")
-#: Rows per chunk sent to a worker, and chunks in flight per worker.
-CHUNK_ROWS = 2000
-IN_FLIGHT = 2
-#: Below this many rows, checking in-process is faster than starting workers.
-PARALLEL_FROM = 20_000
 
 #: (line, problems, duplicate key, referral row, service line id): problems None when the row is good;
 #: the key is (name key, date of birth's ordinal or 0, partner id or "new:KEY", day received's ordinal);
@@ -464,71 +444,3 @@ def stored_time(moment: datetime) -> str:
 
 
 _stored = stored_time
-
-
-# --- in workers ----------------------------------------------------------------------------------------
-
-Rows = list[tuple[int, dict[str, str], str | None]]
-_worker: Checker | None = None
-
-
-def _start_worker(setup: Setup) -> None:
-    global _worker
-    _worker = Checker(setup)
-
-
-def _check_chunk(data: bytes) -> bytes:
-    """A chunk of rows (marshal: line, cells, problem) checked: marshal of (results, unknown partners)."""
-    assert _worker is not None
-    rows: Rows = marshal.loads(data)
-    _worker.unknown.clear()
-    results = [_worker.check(line, cells, problem) for line, cells, problem in rows]
-    return marshal.dumps((results, dict(_worker.unknown), _worker.unknown_names))
-
-
-def checked_rows(
-    checker: Checker, rows: Iterable[tuple[int, dict[str, str], str | None]], expected: int
-) -> Iterator[Checked]:
-    """Each row checked, in order: in this process, or in worker processes when ``expected`` (about how
-    many rows there are) is large enough. Unknown partners are counted in ``checker`` either way."""
-    workers = worker_count(expected) if expected >= PARALLEL_FROM else 0
-    if workers <= 0:
-        for line, cells, problem in rows:
-            yield checker.check(line, cells, problem)
-        return
-    workers = min(workers, 2)
-    context = multiprocessing.get_context("spawn")
-    chunks = _chunks(rows)
-    with ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(checker.setup,)
-    ) as pool:
-        pending: deque[Future[bytes]] = deque()
-        try:
-            with _main_script_hidden():
-                for chunk in chunks:
-                    pending.append(pool.submit(_check_chunk, chunk))
-                    if len(pending) >= workers * IN_FLIGHT:
-                        break
-            while pending:
-                results, unknown, names = marshal.loads(pending.popleft().result())
-                following = next(chunks, None)
-                if following is not None:
-                    pending.append(pool.submit(_check_chunk, following))
-                checker.unknown.update(unknown)
-                for key, name in names.items():
-                    checker.unknown_names.setdefault(key, name)
-                yield from results
-        finally:
-            for future in pending:
-                future.cancel()
-
-
-def _chunks(rows: Iterable[tuple[int, dict[str, str], str | None]]) -> Iterator[bytes]:
-    chunk: Rows = []
-    for row in rows:
-        chunk.append(row)
-        if len(chunk) >= CHUNK_ROWS:
-            yield marshal.dumps(chunk)
-            chunk = []
-    if chunk:
-        yield marshal.dumps(chunk)

@@ -11,7 +11,6 @@ leaves the database as it was; the import is audited.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +23,6 @@ from refdesk.imports import nppes
 from refdesk.imports.mapping import PARTNER_FIELDS, Mapping, missing_required
 from refdesk.imports.results import (
     ROW,
-    ImportRefused,
     ImportResult,
     Preview,
     PreviewRow,
@@ -33,12 +31,11 @@ from refdesk.imports.results import (
     RowProblem,
     ShouldStop,
     Ticker,
-    default_rejects_path,
 )
+from refdesk.imports.running import run_audited
 from refdesk.imports.source import ImportFileError, Source, SourceRow
 from refdesk.imports.values import guess_value, norm
 from refdesk.services.actor import Actor
-from refdesk.services.audit import audited
 from refdesk.services.validation import Errors
 from refdesk.storage import Database
 
@@ -123,71 +120,64 @@ def run_import(
     """Import the partners of ``source`` in one transaction; the arguments and errors are those of
     ``referrals.run_import`` (``create_partners`` is ignored)."""
     _prepare(source, mapping)
-    target = rejects_path
-    if target is None and skip_invalid and not dry_run:
-        target = default_rejects_path(source)
-    rejects = Rejects(source, PARTNER_FIELDS, target)
-    ticker = Ticker(source.size_hint(), progress, should_stop)
-    try:
-        with audited(db, actor, "partner.import", "partner") as scope:
-            session = scope.session
-            savepoint = session.begin_nested() if dry_run else None
-            job = _Job(session, source, mapping)
-            imported = 0
-            batch: list[dict[str, Any]] = []
-            for row, values, problem, _ in job.rows(ticker):
-                if problem is not None:
-                    rejects.add(row, problem)
-                    continue
-                if values is None:
-                    continue
-                imported += 1
-                if rejects.count and not skip_invalid:
-                    continue
-                batch.append(values)
-                if len(batch) >= BATCH:
-                    session.execute(insert(Partner), batch)
-                    batch = []
-            if batch:
-                session.execute(insert(Partner), batch)
-            ticker.finish()
-            if not job.read:
-                raise ImportFileError(f"{source.path.name} has a header but no rows: nothing to import.")
-            result = ImportResult(
-                read=job.read,
-                imported=imported,
-                duplicates=job.duplicates,
-                rejected=rejects.count,
-                rejects_path=None,
-                dry_run=dry_run,
-                problems=tuple(rejects.kept),
-            )
+
+    def work(session: Session, rejects: Rejects, ticker: Ticker) -> ImportResult:
+        job = _Job(session, source, mapping)
+        imported = 0
+        batch: list[dict[str, Any]] = []
+        for row, values, problem, _ in job.rows(ticker):
+            if problem is not None:
+                rejects.add(row, problem)
+                continue
+            if values is None:
+                continue
+            imported += 1
             if rejects.count and not skip_invalid:
-                raise ImportRefused(result)
-            if savepoint is not None:
-                savepoint.rollback()
-            scope.detail.update(
-                {
-                    "file": source.path.name,
-                    "sheet": source.sheet,
-                    "read": result.read,
-                    "imported": result.imported,
-                    "duplicates": result.duplicates,
-                    "rejected": result.rejected,
-                    "nppes": is_nppes(source.headers),
-                    "skip_invalid": skip_invalid,
-                    "dry_run": dry_run,
-                }
-            )
-    except ImportRefused as refused:
-        path = rejects.publish() if rejects_path is not None else None
-        if path is None:
-            rejects.discard()
-        raise ImportRefused(replace(refused.result, rejects_path=path)) from None
-    except BaseException:
-        rejects.discard()
-        raise
-    return replace(result, rejects_path=rejects.publish())
+                continue
+            batch.append(values)
+            if len(batch) >= BATCH:
+                session.execute(insert(Partner), batch)
+                batch = []
+        if batch:
+            session.execute(insert(Partner), batch)
+        return ImportResult(
+            read=job.read,
+            imported=imported,
+            duplicates=job.duplicates,
+            rejected=rejects.count,
+            rejects_path=None,
+            dry_run=dry_run,
+            problems=tuple(rejects.kept),
+        )
+
+    def detail(result: ImportResult) -> dict[str, Any]:
+        return {
+            "file": source.path.name,
+            "sheet": source.sheet,
+            "read": result.read,
+            "imported": result.imported,
+            "duplicates": result.duplicates,
+            "rejected": result.rejected,
+            "nppes": is_nppes(source.headers),
+            "skip_invalid": skip_invalid,
+            "dry_run": dry_run,
+        }
+
+    return run_audited(
+        db,
+        actor,
+        "partner.import",
+        "partner",
+        source,
+        PARTNER_FIELDS,
+        work,
+        detail,
+        skip_invalid=skip_invalid,
+        rejects_path=rejects_path,
+        dry_run=dry_run,
+        progress=progress,
+        should_stop=should_stop,
+    )
 
 
 def _prepare(source: Source, mapping: Mapping) -> None:

@@ -19,13 +19,12 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Collection, Iterator
-from contextlib import contextmanager, nullcontext
-from dataclasses import replace
+from contextlib import nullcontext
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Integer, Table, bindparam, func, insert, literal_column, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
 from refdesk.domain.formats import fold
@@ -48,11 +47,11 @@ from refdesk.imports.checker import (
     Checked,
     Checker,
     Setup,
-    checked_rows,
 )
+from refdesk.imports.checker_pool import checked_rows
 from refdesk.imports.mapping import REFERRAL_FIELDS, Mapping, detect_date_format, missing_required
+from refdesk.imports.referral_writer import BulkInsert, bulk_load
 from refdesk.imports.results import (
-    ImportRefused,
     ImportResult,
     Preview,
     PreviewRow,
@@ -61,13 +60,13 @@ from refdesk.imports.results import (
     RowProblem,
     ShouldStop,
     Ticker,
-    default_rejects_path,
 )
+from refdesk.imports.running import run_audited
 from refdesk.imports.source import ImportFileError, Source, SourceRow
 from refdesk.imports.values import DateFormat
 from refdesk.services import metric_cells
 from refdesk.services.actor import Actor
-from refdesk.services.audit import audited, record
+from refdesk.services.audit import record
 from refdesk.services.records import NAME_LENGTH
 from refdesk.services.validation import Errors
 from refdesk.storage import Database, search_index
@@ -163,45 +162,37 @@ def run_import(
         OperationCancelled: ``should_stop`` said so; nothing was written.
     """
     order = _prepare(source, mapping)
-    target = rejects_path
-    if target is None and skip_invalid and not dry_run:
-        target = default_rejects_path(source)
-    rejects = Rejects(source, REFERRAL_FIELDS, target)
-    ticker = Ticker(source.size_hint(), progress, should_stop)
-    try:
-        with audited(db, actor, "referral.import", "referral") as scope:
-            session = scope.session
-            savepoint = session.begin_nested() if dry_run else None
-            job = _Job(session, source, mapping, order, actor=actor)
-            created = job.create_partners(actor, create_partners)
-            imported = job.write(rejects, ticker, stop_writing_on_error=not skip_invalid)
-            ticker.finish()
-            if not job.read:
-                raise ImportFileError(f"{source.path.name} has a header but no rows: nothing to import.")
-            result = ImportResult(
-                read=job.read,
-                imported=imported,
-                duplicates=job.duplicates,
-                rejected=rejects.count,
-                rejects_path=None,
-                partners_created=created,
-                dry_run=dry_run,
-                problems=tuple(rejects.kept),
-            )
-            if rejects.count and not skip_invalid:
-                raise ImportRefused(result)
-            if savepoint is not None:
-                savepoint.rollback()
-            scope.detail.update(_detail(source, result, skip_invalid))
-    except ImportRefused as refused:
-        path = rejects.publish() if rejects_path is not None else None
-        if path is None:
-            rejects.discard()
-        raise ImportRefused(replace(refused.result, rejects_path=path)) from None
-    except BaseException:
-        rejects.discard()
-        raise
-    result = replace(result, rejects_path=rejects.publish())
+
+    def work(session: Session, rejects: Rejects, ticker: Ticker) -> ImportResult:
+        job = _Job(session, source, mapping, order, actor=actor)
+        created = job.create_partners(actor, create_partners)
+        imported = job.write(rejects, ticker, stop_writing_on_error=not skip_invalid)
+        return ImportResult(
+            read=job.read,
+            imported=imported,
+            duplicates=job.duplicates,
+            rejected=rejects.count,
+            rejects_path=None,
+            partners_created=created,
+            dry_run=dry_run,
+            problems=tuple(rejects.kept),
+        )
+
+    result = run_audited(
+        db,
+        actor,
+        "referral.import",
+        "referral",
+        source,
+        REFERRAL_FIELDS,
+        work,
+        lambda result: _detail(source, result, skip_invalid),
+        skip_invalid=skip_invalid,
+        rejects_path=rejects_path,
+        dry_run=dry_run,
+        progress=progress,
+        should_stop=should_stop,
+    )
     if result.imported >= SUSPEND_SEARCH_AT and not dry_run:
         db.analyze()  # the planner's statistics, after a bulk load (performance.md)
     return result
@@ -377,9 +368,9 @@ class _Job:
         """Check every row; write the good ones (until the first bad one when all-or-nothing) in batches;
         then the metrics of the new referrals. Returns how many referrals were (or would be) written."""
         connection = self.session.connection()
-        referrals = _Insert(connection, _REFERRALS, REFERRAL_COLUMNS)
-        events = _Insert(connection, _EVENTS, _EVENT_COLUMNS)
-        records = _Insert(connection, _RECORDS, _RECORD_COLUMNS)
+        referrals = BulkInsert(connection, _REFERRALS, REFERRAL_COLUMNS)
+        events = BulkInsert(connection, _EVENTS, _EVENT_COLUMNS)
+        records = BulkInsert(connection, _RECORDS, _RECORD_COLUMNS)
         first_id = next_id = self.before_id + 1
         staff_id = self.actor.staff_id if self.actor else None
         note = self.note
@@ -391,7 +382,7 @@ class _Job:
         large = ticker.total >= SUSPEND_SEARCH_AT
         with (
             search_index.suspended(connection) if large else nullcontext(),
-            _bulk_load(connection, ticker.total, self.before_id),
+            bulk_load(connection, ticker.total, self.before_id, SUSPEND_SEARCH_AT),
         ):
             for source_row, result, problem, _ in self.check_rows(ticker):
                 if problem is not None:
@@ -432,47 +423,6 @@ class _Job:
         return counted
 
 
-#: A bulk load drops the secondary indexes of the tables it fills (rebuilt once at the end, in the same
-#: transaction: a sorted build beats as many random B-tree inserts), when it writes at least as many
-#: referrals as the database holds; the index the duplicate check reads stays.
-_BULK_TABLES = (Referral.__tablename__, StatusEvent.__tablename__, ReferralRecord.__tablename__)
-_KEPT_INDEXES = frozenset({"ix_referral_name_dob"})
-#: Page cache of the importing connection while it loads (the indexes it maintains exceed the default).
-CACHE_MIB = 64
-
-
-@contextmanager
-def _bulk_load(connection: Connection, rows: int, existing_id: int) -> Iterator[None]:
-    if connection.dialect.name != "sqlite":
-        yield
-        return
-    dbapi = connection.connection.dbapi_connection
-    assert dbapi is not None
-    cursor = dbapi.cursor()
-    cache_before = cursor.execute("PRAGMA cache_size").fetchone()[0]
-    saved: list[str] = []
-    try:
-        cursor.execute(f"PRAGMA cache_size={-CACHE_MIB * 1024}")
-        existing = (
-            connection.execute(select(func.count()).select_from(_REFERRALS)).scalar() if existing_id else 0
-        )
-        if rows >= SUSPEND_SEARCH_AT and rows >= (existing or 0):
-            names = ", ".join(f"'{table}'" for table in _BULK_TABLES)
-            for name, sql in connection.exec_driver_sql(
-                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-                f"AND tbl_name IN ({names}) ORDER BY name"
-            ).all():
-                if name not in _KEPT_INDEXES:
-                    connection.exec_driver_sql(f'DROP INDEX "{name}"')
-                    saved.append(str(sql))
-        yield
-        for sql in saved:
-            connection.exec_driver_sql(sql)
-    finally:
-        cursor.execute(f"PRAGMA cache_size={int(cache_before)}")
-        cursor.close()
-
-
 def _required_records(line: ServiceLine) -> list[str]:
     """The rows ``services.records.ensure_records`` adds to a new referral of ``line``, in order."""
     names: list[str] = []
@@ -483,31 +433,3 @@ def _required_records(line: ServiceLine) -> list[str]:
             have.add(fold(cleaned))
             names.append(cleaned)
     return names
-
-
-# --- the fast writer --------------------------------------------------------------------------------
-
-
-class _Insert:
-    """One table's INSERT, built by Core from the table's metadata, run with the driver's executemany on
-    rows already in stored form (``refdesk.demo.bulk`` measures why). Nullable text columns are written
-    as ``NULLIF(?, '')`` so no None goes through sqlite3's adapter lookup; integers bind None as is (0 is
-    a real value for them)."""
-
-    def __init__(self, connection: Connection, table: Table, columns: tuple[str, ...]) -> None:
-        self.connection = connection
-        values: dict[str, Any] = {}
-        for name in columns:
-            column = table.c[name]
-            value: Any = bindparam(name)
-            if column.nullable and not column.primary_key and not isinstance(column.type, Integer):
-                value = func.nullif(value, literal_column("''"))
-            values[name] = value
-        compiled = insert(table).values(values).compile(dialect=connection.dialect)
-        if tuple(compiled.positiontup or ()) != columns:  # pragma: no cover - a change in SQLAlchemy
-            raise RuntimeError(f"unexpected parameter order for {table.name}")
-        self.sql = str(compiled)
-
-    def write(self, rows: list[tuple[Any, ...]]) -> None:
-        if rows:
-            self.connection.exec_driver_sql(self.sql, rows)

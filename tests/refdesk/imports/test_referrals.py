@@ -15,7 +15,7 @@ from refdesk.domain.lifecycle import CloseReason, State
 from refdesk.domain.models import AuditEvent, Partner, Referral, ReferralRecord, StatusEvent
 from refdesk.domain.vocab import Channel
 from refdesk.errors import OperationCancelled
-from refdesk.imports import checker as checker_module
+from refdesk.imports import checker_pool
 from refdesk.imports import referrals as referral_module
 from refdesk.imports.mapping import Mapping, guess_mapping
 from refdesk.imports.referrals import preview, run_import
@@ -328,9 +328,9 @@ def test_a_large_import_in_workers_writes_what_one_in_process_writes(
         create_service_line(
             other, other_actor, NewServiceLine(name="Physical therapy", required_records=["Recent notes"])
         )
-        monkeypatch.setattr(checker_module, "PARALLEL_FROM", 10)
-        monkeypatch.setattr(checker_module, "CHUNK_ROWS", 64)
-        monkeypatch.setattr(checker_module, "worker_count", lambda expected: 2)
+        monkeypatch.setattr(checker_pool, "PARALLEL_FROM", 10)
+        monkeypatch.setattr(checker_pool, "CHUNK_ROWS", 64)
+        monkeypatch.setattr(checker_pool, "worker_count", lambda expected: 2)
         monkeypatch.setattr(referral_module, "SUSPEND_SEARCH_AT", 10)
         parallel = do_import(other, other_actor, path, skip_invalid=True)
         assert (parallel.imported, parallel.rejected) == (plain.imported, plain.rejected) == (300, 1)
