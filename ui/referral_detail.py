@@ -25,7 +25,6 @@ Scheduled, see ``ui.detail.appointment``), Alt+T the note, Alt+Y accepts an offe
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import shiboken6
@@ -36,15 +35,13 @@ from PySide6.QtWidgets import QApplication, QSplitter, QTabWidget, QVBoxLayout, 
 from refdesk.domain import lifecycle
 from refdesk.domain.lifecycle import CloseReason, State
 from refdesk.domain.models import Referral
-from refdesk.domain.next_action import Action
 from refdesk.domain.vocab import AttemptMethod, AttemptOutcome
 from refdesk.errors import ValidationError
 from refdesk.services import scheduling, workflow
 from refdesk.services.actor import Actor
 from refdesk.services.attempts import AttemptResult, log_attempt
-from refdesk.services.referrals import get_referral, update_referral
-from refdesk.services.scheduling import AppointmentHistory
-from refdesk.services.timeline import EntryKind, TimelineEntry, referral_timeline
+from refdesk.services.referrals import update_referral
+from refdesk.services.timeline import TimelineEntry
 from refdesk.storage import Database
 from ui.detail.appointment import AppointmentPane
 from ui.detail.bars import MessageBar, PromptBar, scrolling, set_style_property
@@ -53,6 +50,8 @@ from ui.detail.contact_log import ContactLog
 from ui.detail.header import DetailHeader
 from ui.detail.history import HistoryView
 from ui.detail.keys import SIDE_TABS
+from ui.detail.prompts import PROMPT_CONFIRM_COMPLETED, PROMPT_UNABLE_TO_REACH, DetailPrompts
+from ui.detail.reading import DetailData, read_detail
 from ui.detail.records import RecordsPane
 from ui.detail.state_actions import StateActions
 from ui.dialogs.close_referral import CloseReferralDialog
@@ -62,10 +61,19 @@ from ui.referral_form import FIELD_NAMES, FormChoices, ReferralForm
 from ui.tasks import TaskHandle, TaskRunner
 from ui.widgets import plain_label
 
-T = TypeVar("T")
+__all__ = [
+    "PROMPT_CONFIRM_COMPLETED",
+    "PROMPT_UNABLE_TO_REACH",
+    "SIDE_TAB_CHECKLIST",
+    "SIDE_TAB_DETAILS",
+    "SIDE_TAB_RECORDS",
+    "WIDE_ENOUGH_EM",
+    "DetailData",
+    "ReferralDetail",
+    "read_detail",
+]
 
-PROMPT_UNABLE_TO_REACH = "unable_to_reach"
-PROMPT_CONFIRM_COMPLETED = "confirm_completed"
+T = TypeVar("T")
 
 
 #: The side tabs, in order, and the keys that bring each forward.
@@ -75,25 +83,7 @@ SIDE_TAB_DETAILS, SIDE_TAB_CHECKLIST, SIDE_TAB_RECORDS = range(3)
 WIDE_ENOUGH_EM = 120
 
 
-@dataclass(frozen=True, slots=True)
-class DetailData:
-    """What one opening of a referral reads (on the runner's thread; plain detached objects)."""
-
-    referral: Referral
-    timeline: list[TimelineEntry]
-    appointments: AppointmentHistory
-
-
-def read_detail(db: Database, referral_id: int) -> DetailData:
-    """The referral with its partner, service line and owner, its history, newest first, and its
-    appointments."""
-    referral = get_referral(db, referral_id)  # first: a missing referral is reported in its words
-    return DetailData(
-        referral, referral_timeline(db, referral_id), scheduling.appointment_history(db, referral_id)
-    )
-
-
-class ReferralDetail(QWidget):
+class ReferralDetail(DetailPrompts, QWidget):
     """One referral, worked from the keyboard. Construct once, then ``load(referral_id)`` per referral.
 
     Object name ``referralDetail``; dynamic property ``busy`` is true while a write is running. The
@@ -501,47 +491,4 @@ class ReferralDetail(QWidget):
             lambda _context: update_referral(self._db, self._actor, referral_id, {name: value}),
             on_done=saved,
             on_error=refused,
-        )
-
-    # -- the prompt bar ----------------------------------------------------------------------------
-
-    def _ask(self, prompt: str, target: State, text: str, accept: str, action: Callable[[], None]) -> None:
-        self._prompt_target = target
-        self.prompt.ask(prompt, text, accept, action)
-
-    def _clear_prompt(self) -> None:
-        self._prompt_target = None
-        self.prompt.clear()
-
-    def _prompt_dismissed(self) -> None:
-        if self._prompt_target is State.UNABLE_TO_REACH and self._referral is not None:
-            self._limit_dismissed_at = self._referral.attempt_count
-        self._prompt_target = None
-
-    def _update_prompt(self, referral: Referral) -> None:
-        allowed = lifecycle.allowed_targets(referral.state)
-        if self._prompt_target is not None and self._prompt_target not in allowed:
-            self._clear_prompt()  # the offer no longer applies (closed, reached, moved elsewhere)
-        at_limit = self._offer_limit or referral.next_action is Action.CLOSE_UNREACHABLE
-        self._offer_limit = False
-        if (
-            at_limit
-            and State.UNABLE_TO_REACH in allowed
-            and self._limit_dismissed_at != referral.attempt_count
-            and self.prompt.prompt != PROMPT_CONFIRM_COMPLETED
-        ):
-            self._offer_unable_to_reach(referral)
-
-    def _offer_unable_to_reach(self, referral: Referral) -> None:
-        last = next((e for e in self._timeline if e.kind is EntryKind.ATTEMPT), None)
-        wrong_number = last is not None and last.outcome is AttemptOutcome.WRONG_NUMBER
-        reason = CloseReason.INVALID_CONTACT if wrong_number else CloseReason.NO_RESPONSE
-        limit = referral.service_line.max_attempts
-        self._ask(
-            PROMPT_UNABLE_TO_REACH,
-            State.UNABLE_TO_REACH,
-            f"{referral.attempt_count} attempts logged ({referral.service_line.name} closes after {limit}). "
-            f"Close as Unable to reach ({lifecycle.CLOSE_REASONS[reason].label})?",
-            "&Yes, close as unable to reach",
-            lambda: self._close(reason, None, referral.id),
         )

@@ -16,26 +16,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
     QSettings,
     Qt,
     QUrl,
     Signal,
 )
-from PySide6.QtGui import QDesktopServices, QFont, QKeySequence, QShortcut
+from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -47,109 +42,53 @@ from refdesk.services import records as records_service
 from refdesk.services.actor import Actor
 from refdesk.storage import Database
 from ui.detail.bars import MessageBar, set_style_property
+from ui.detail.records_table import (
+    CHASED,
+    HEADERS,
+    NAME,
+    RECEIVED,
+    REQUESTED,
+    STATUS,
+    RecordsModel,
+    RecordsTable,
+    status_text,
+    summary_text,
+)
 from ui.errors import user_message
 from ui.preferences import or_workstation
 from ui.tasks import TaskContext, TaskHandle, TaskRunner
 from ui.widgets.bars import error_bar
-from ui.widgets.dates import DateLineEdit, InputError, format_date
+from ui.widgets.dates import DateLineEdit, InputError
 from ui.widgets.saving import SavedBar, ask_save_path
-from ui.widgets.tables import ID_ROLE, SORT_ROLE, RowsModel
+from ui.widgets.tables import ID_ROLE, SORT_ROLE
 
 if TYPE_CHECKING:
     from refdesk.reports.missing_records import LetterResult
 
+
+__all__ = [
+    "CHASED",
+    "CHASED_KEY",
+    "HEADERS",
+    "ID_ROLE",
+    "LAST_FOLDER_KEY",
+    "NAME",
+    "NOT_RECEIVED_KEY",
+    "RECEIVED",
+    "RECEIVED_KEY",
+    "REQUESTED",
+    "REQUESTED_KEY",
+    "SORT_ROLE",
+    "STATUS",
+    "RecordsModel",
+    "RecordsPane",
+    "RecordsTable",
+    "status_text",
+    "summary_text",
+]
+
 #: QSettings key of the folder the last letter was saved in.
 LAST_FOLDER_KEY = "records/last_folder"
-
-_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
-_FONT = int(Qt.ItemDataRole.FontRole)
-HEADERS = ("Record", "Status", "Received", "Requested", "Chased")
-NAME, STATUS, RECEIVED, REQUESTED, CHASED = range(len(HEADERS))
-
-
-def status_text(record: ReferralRecord) -> str:
-    """Where one record stands, in the words the desk uses."""
-    if record.received_on is not None:
-        return "Received"
-    if record.chased_on is not None:
-        return "Missing · chased"
-    if record.requested_on is not None:
-        return "Missing · requested"
-    return "Missing · not requested"
-
-
-def summary_text(records: list[ReferralRecord]) -> str:
-    """The tab's caption: ``Records (2 missing)``, ``Records (all received)``."""
-    if not records:
-        return "Records (none listed)"
-    missing = len(records_service.missing(records))
-    return f"Records ({missing} missing)" if missing else "Records (all received)"
-
-
-class RecordsModel(RowsModel[ReferralRecord]):
-    """The records of one referral (a handful of rows, all in memory). Display text per column;
-    ``SORT_ROLE`` gives the raw value (date or None, the name, the status text), ``ID_ROLE`` the
-    record's id. Missing records show their status in bold."""
-
-    HEADERS = HEADERS
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._bold = QFont()
-        self._bold.setBold(True)
-
-    def row_of(self, record_id: int) -> int | None:
-        for row, record in enumerate(self._rows):
-            if record.id == record_id:
-                return row
-        return None
-
-    def _value(self, record: ReferralRecord, column: int) -> Any:
-        if column == NAME:
-            return record.name
-        if column == STATUS:
-            return status_text(record)
-        if column == RECEIVED:
-            return record.received_on
-        if column == REQUESTED:
-            return record.requested_on
-        return record.chased_on
-
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = _DISPLAY) -> Any:
-        record = self.row_at(index.row()) if index.isValid() else None
-        if record is None or not 0 <= index.column() < len(HEADERS):
-            return None
-        if role == ID_ROLE:
-            return record.id
-        value = self._value(record, index.column())
-        if role == SORT_ROLE:
-            return value
-        if role == _DISPLAY:
-            if isinstance(value, date):
-                return format_date(value)
-            return "—" if value is None else value
-        if role == _FONT and index.column() == STATUS and record.received_on is None:
-            return self._bold
-        return None
-
-
-class RecordsTable(QTableView):
-    """The records table: whole rows selected, one at a time, and the desk's letter keys."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("recordsTable")
-        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.setTabKeyNavigation(False)
-        self.setAlternatingRowColors(True)
-        self.verticalHeader().hide()
-        self.horizontalHeader().setStretchLastSection(False)
-        self.setWordWrap(False)
-
-    def keyboardSearch(self, search: str) -> None:
-        """Letters are commands here (R, Q, C, U), not a jump to a row starting with that letter."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,17 +13,13 @@ it, Alt+A adds one, Ctrl+S saves.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
-from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QCheckBox,
     QDialog,
     QDialogButtonBox,
-    QFormLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -41,241 +37,21 @@ from refdesk.services.actor import Actor
 from refdesk.services.catalog import list_service_lines
 from refdesk.services.intake import ItemDraft, Script
 from refdesk.storage import Database
+from ui.dialogs.intake_item_editor import ItemEditorDialog
+from ui.dialogs.intake_items import DRAFT_ROLE, ScriptItemsModel
 from ui.errors import user_message
 from ui.tasks import TaskHandle, TaskRunner
 from ui.widgets import named, plain_label
 from ui.widgets.choices import ChoiceCombo
 from ui.widgets.dates import format_datetime
-from ui.widgets.text import PlainTextField
 
-_Index = QModelIndex | QPersistentModelIndex
-#: The role that returns the row's ItemDraft (a copy).
-DRAFT_ROLE = Qt.ItemDataRole.UserRole + 1
-
-
-class ScriptItemsModel(QAbstractTableModel):
-    """The items of the script being edited, in order: a small fixed list held whole.
-
-    Columns: ``Item`` (the wording, on one line; the whole of it as tooltip), ``Answer`` (kind and
-    choices), ``Required``, ``Blocks scheduling``, ``Status`` ("New", "Edited" or empty, against the
-    version loaded). The item's number is the vertical header's (it is the row's position, not data
-    of the item). Roles: display text, ``DRAFT_ROLE`` for the row's ItemDraft.
-    """
-
-    PROMPT, KIND, REQUIRED, BLOCKS, STATUS = range(5)
-    HEADERS = ("Item", "Answer", "Required", "Blocks scheduling", "Status")
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._items: list[ItemDraft] = []
-        self._saved: dict[str, ItemDraft] = {}
-        self._saved_order: list[ItemDraft] = []
-
-    # -- Qt --------------------------------------------------------------------------------------
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802 - Qt's signature
-        return 0 if parent.isValid() else len(self._items)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802 - Qt's signature
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(  # noqa: N802 - Qt's name
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        if orientation == Qt.Orientation.Vertical:
-            return str(section + 1)
-        return self.HEADERS[section] if 0 <= section < len(self.HEADERS) else None
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._items):
-            return None
-        item = self._items[index.row()]
-        column = index.column()
-        if role == DRAFT_ROLE:
-            return replace(item, choices=list(item.choices))
-        if role == Qt.ItemDataRole.ToolTipRole and column == self.PROMPT:
-            return item.prompt
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        if column == self.PROMPT:
-            return item.prompt
-        if column == self.KIND:
-            return f"{item.kind.label}: {', '.join(item.choices)}" if item.choices else item.kind.label
-        if column == self.REQUIRED:
-            return "Yes" if item.required else ""
-        if column == self.BLOCKS:
-            return "Yes" if item.blocks_scheduling else ""
-        if column == self.STATUS:
-            return self.status(index.row())
-        return None
-
-    # -- the list --------------------------------------------------------------------------------
-
-    def set_items(self, items: list[ItemDraft]) -> None:
-        """Show a script as saved: the base that "New", "Edited" and ``changed()`` compare with."""
-        self.beginResetModel()
-        self._items = [replace(item, choices=list(item.choices)) for item in items]
-        self._saved_order = [replace(item, choices=list(item.choices)) for item in items]
-        self._saved = {item.key: item for item in self._saved_order if item.key is not None}
-        self.endResetModel()
-
-    def items(self) -> list[ItemDraft]:
-        """Copies of the items in order, as ``save_script`` takes them."""
-        return [replace(item, choices=list(item.choices)) for item in self._items]
-
-    def changed(self) -> bool:
-        """Whether the list differs from the version loaded (added, edited, moved or retired)."""
-        return self._items != self._saved_order
-
-    def status(self, row: int) -> str:
-        item = self._items[row]
-        if item.key is None or item.key not in self._saved:
-            return "New"
-        return "Edited" if item != self._saved[item.key] else ""
-
-    def draft(self, row: int) -> ItemDraft:
-        item = self._items[row]
-        return replace(item, choices=list(item.choices))
-
-    def set_draft(self, row: int, draft: ItemDraft) -> None:
-        self._items[row] = replace(draft, choices=list(draft.choices))
-        self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.HEADERS) - 1))
-
-    def insert(self, row: int, draft: ItemDraft) -> None:
-        self.beginInsertRows(QModelIndex(), row, row)
-        self._items.insert(row, replace(draft, choices=list(draft.choices)))
-        self.endInsertRows()
-
-    def remove(self, row: int) -> ItemDraft:
-        self.beginRemoveRows(QModelIndex(), row, row)
-        removed = self._items.pop(row)
-        self.endRemoveRows()
-        return removed
-
-    def move(self, row: int, delta: int) -> int:
-        """Move the item at ``row`` by ``delta`` (±1); returns its new row (unchanged at either end)."""
-        target = row + delta
-        if not (0 <= row < len(self._items) and 0 <= target < len(self._items)) or delta not in (-1, 1):
-            return row
-        # beginMoveRows takes the row *before which* the moved row lands, in the old numbering
-        self.beginMoveRows(QModelIndex(), row, row, QModelIndex(), target + 1 if delta > 0 else target)
-        self._items.insert(target, self._items.pop(row))
-        self.endMoveRows()
-        return target
-
-
-class ItemEditorDialog(QDialog):
-    """One item's wording, kind, choices and marks. OK is refused, with the message at the field, for
-    what the save would refuse (``intake.check_items``): an empty wording, a choice item without two
-    distinct choices.
-
-    Object names: ``itemEditor``, ``promptEdit``, ``kindCombo``, ``choicesEdit``, ``requiredCheck``,
-    ``blocksCheck``, ``kindHint`` (changing the kind of a saved item), ``fieldError`` labels, buttons
-    ``itemOk`` and ``itemCancel``.
-
-    Signals: QDialog's; read ``draft()`` in the slot connected to ``accepted``.
-    """
-
-    def __init__(self, draft: ItemDraft, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._original = draft
-        self.setObjectName("itemEditor")
-        self.setWindowTitle("New intake item" if draft.key is None else "Edit intake item")
-        self.prompt_edit = named(PlainTextField(lines=4), "promptEdit")
-        self.prompt_edit.set_text(draft.prompt)
-        self.kind_combo = named(ChoiceCombo([(kind, kind.label) for kind in ItemKind]), "kindCombo")
-        self.kind_combo.set_value(draft.kind)
-        self.choices_edit = named(PlainTextField(lines=4), "choicesEdit")
-        self.choices_edit.set_text("\n".join(draft.choices))
-        self.required_check = named(
-            QCheckBox("&Required (cannot be left empty once answered)"), "requiredCheck"
-        )
-        self.required_check.setChecked(draft.required)
-        self.blocks_check = named(
-            QCheckBox("&Blocks scheduling until settled (yes/no: until Yes)"), "blocksCheck"
-        )
-        self.blocks_check.setChecked(draft.blocks_scheduling)
-        self.kind_hint = plain_label("kindHint")
-        self.kind_hint.setText(
-            "A different kind of answer makes this a new question: answers already given stay with the "
-            "old one, listed on each referral as no longer asked."
-        )
-        self.prompt_error = plain_label("fieldError")
-        self.choices_error = plain_label("fieldError")
-
-        form = QFormLayout()
-        prompt_label = QLabel("&Words staff say or check:")
-        prompt_label.setBuddy(self.prompt_edit)
-        form.addRow(prompt_label, self._with_error(self.prompt_edit, self.prompt_error))
-        kind_label = QLabel("&Answer:")
-        kind_label.setBuddy(self.kind_combo)
-        form.addRow(kind_label, self.kind_combo)
-        form.addRow("", self.kind_hint)
-        choices_label = QLabel("&Choices (one per line):")
-        choices_label.setBuddy(self.choices_edit)
-        form.addRow(choices_label, self._with_error(self.choices_edit, self.choices_error))
-        form.addRow("", self.required_check)
-        form.addRow("", self.blocks_check)
-
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setObjectName("itemOk")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setObjectName("itemCancel")
-        buttons.accepted.connect(self._check_and_accept)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(buttons)
-        self.kind_combo.currentIndexChanged.connect(self._kind_changed)
-        self._kind_changed()
-        self.prompt_edit.setFocus(Qt.FocusReason.OtherFocusReason)
-        self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 90)
-
-    @staticmethod
-    def _with_error(field: QWidget, error: QLabel) -> QWidget:
-        box = QWidget()
-        column = QVBoxLayout(box)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(0)
-        column.addWidget(field)
-        column.addWidget(error)
-        return box
-
-    def draft(self) -> ItemDraft:
-        """The item as filled in (same key as the one edited)."""
-        kind = self.kind_combo.value()
-        assert isinstance(kind, ItemKind)
-        choices = [line.strip() for line in self.choices_edit.toPlainText().splitlines() if line.strip()]
-        return ItemDraft(
-            prompt=self.prompt_edit.toPlainText(),
-            kind=kind,
-            choices=choices if kind is ItemKind.CHOICE else [],
-            required=self.required_check.isChecked(),
-            blocks_scheduling=self.blocks_check.isChecked(),
-            key=self._original.key,
-        )
-
-    def _kind_changed(self, *_: object) -> None:
-        is_choice = self.kind_combo.value() is ItemKind.CHOICE
-        self.choices_edit.setEnabled(is_choice)
-        self.kind_hint.setVisible(
-            self._original.key is not None and self.kind_combo.value() != self._original.kind
-        )
-
-    def _check_and_accept(self) -> None:
-        errors = intake.check_items([self.draft()])
-        for error, name in ((self.prompt_error, "items.0.prompt"), (self.choices_error, "items.0.choices")):
-            error.setText(errors.get(name, ""))
-            error.setVisible(name in errors)
-        if "items.0.prompt" in errors:
-            self.prompt_edit.setFocus(Qt.FocusReason.OtherFocusReason)
-        elif "items.0.choices" in errors:
-            self.choices_edit.setFocus(Qt.FocusReason.OtherFocusReason)
-        else:
-            self.accept()
+__all__ = [
+    "DRAFT_ROLE",
+    "IntakeScriptsDialog",
+    "IntakeScriptsPage",
+    "ItemEditorDialog",
+    "ScriptItemsModel",
+]
 
 
 class IntakeScriptsPage(QWidget):
