@@ -17,13 +17,16 @@ Times: a naive datetime is what a person typed (local wall-clock time), an aware
 stored time is UTC. ``at`` lets an import or a late entry record when something really happened; without
 it, "now". An appointment time more than ``PAST_GRACE`` before that moment is refused (a typo in the year
 or the month, far more often than a real booking for last week), as is one more than ``MAX_AHEAD`` after.
+
+This module holds the operations; the draft and date checks are in ``scheduling_drafts`` and the
+reading in ``scheduling_history``, and every public name of those is importable from here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -37,21 +40,61 @@ from refdesk.errors import NotFoundError, TransitionError
 from refdesk.services import due, intake
 from refdesk.services.actor import Actor
 from refdesk.services.audit import audited
+from refdesk.services.scheduling_drafts import (
+    LOCATION_MAX,
+    MAX_AHEAD,
+    NOTE_MAX,
+    PAST_GRACE,
+    PROVIDER_MAX,
+    SAME_BOOKING,
+    AppointmentDraft,
+    SchedulingBlocked,
+    _check_draft,
+    _moment,
+    _outcome_moment,
+    item_title,
+)
+from refdesk.services.scheduling_history import (
+    ACTIVE_STATUSES,
+    AppointmentHistory,
+    AppointmentInfo,
+    _info,
+    _referral,
+    _warnings,
+    active_appointment_id,
+    appointment_history,
+)
 from refdesk.services.validation import CLOCK_SKEW, Errors
 from refdesk.storage import Database
 
-#: How far before "now" (or before ``at``) an appointment may be booked: entering a booking a day or two
-#: late is real; a time weeks ago is a mistyped date.
-PAST_GRACE = timedelta(days=3)
-#: The furthest ahead an appointment may be booked (18 months): beyond it the year is mistyped.
-MAX_AHEAD = timedelta(days=548)
-PROVIDER_MAX = 120
-LOCATION_MAX = 120
-NOTE_MAX = 1000
-SAME_BOOKING = "That is the appointment already booked; change the time, provider or place."
+__all__ = [
+    "ACTIVE_STATUSES",
+    "LOCATION_MAX",
+    "MAX_AHEAD",
+    "MOVES",
+    "NOTE_MAX",
+    "PAST_GRACE",
+    "PROVIDER_MAX",
+    "SAME_BOOKING",
+    "AppointmentDraft",
+    "AppointmentHistory",
+    "AppointmentInfo",
+    "BookingResult",
+    "MoveByAppointment",
+    "SchedulingBlocked",
+    "active_appointment_id",
+    "appointment_history",
+    "book",
+    "cancel_appointment",
+    "confirm",
+    "item_title",
+    "rebook",
+    "record_completed",
+    "record_no_show",
+    "release_active",
+    "reschedule",
+]
 
-#: An appointment that is still going to happen: what the pane, the reminders and the next action read.
-ACTIVE_STATUSES: tuple[AppointmentStatus, ...] = (AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED)
 #: States from which a new booking continues the chain of an earlier one (no gate: it was passed): every
 #: state the lifecycle lets into Scheduled except Reached, where the first booking is made.
 _REBOOK_FROM: tuple[State, ...] = tuple(
@@ -59,20 +102,6 @@ _REBOOK_FROM: tuple[State, ...] = tuple(
     for state in State
     if state is not State.REACHED and lifecycle.check_transition(state, State.SCHEDULED)
 )
-
-
-@dataclass(frozen=True, slots=True)
-class AppointmentDraft:
-    """What the booking dialog collects. ``starts_at`` naive means local wall-clock time.
-
-    ``note``: when booking, a word for the history ("booked on the phone with his daughter"); when
-    rescheduling, why it moved (kept on the replaced appointment, which is what its note is for).
-    """
-
-    starts_at: datetime | None
-    provider: str | None = None
-    location: str | None = None
-    note: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,144 +117,6 @@ class BookingResult:
     overridden: tuple[str, ...] = ()
     #: How many times the referral's appointment has been rescheduled so far.
     reschedules: int = 0
-
-
-#: A prompt's title is the words before its first colon, when they are this short ("Missing records: are
-#: all the records this service requires on file? ..." is "Missing records").
-_TITLE_MAX = 60
-
-
-def item_title(prompt: str) -> str:
-    """The short name of an intake item for lists and the history: the words before the prompt's first
-    colon when it starts with a title, else the whole prompt."""
-    title, colon, _rest = prompt.partition(":")
-    return title.strip() if colon and 0 < len(title.strip()) <= _TITLE_MAX else prompt.strip()
-
-
-class SchedulingBlocked(TransitionError):
-    """The scheduling gate refused: intake items that block scheduling are open. ``items`` lists their
-    prompts in script order (``titles`` their short names); booking again with an ``override_reason``
-    schedules anyway."""
-
-    def __init__(self, items: Sequence[str]) -> None:
-        self.items: list[str] = list(items)
-        self.titles: list[str] = [item_title(item) for item in self.items]
-        super().__init__(
-            "Scheduling is blocked until these intake items are done: "
-            + "; ".join(self.titles)
-            + ". Complete them, or schedule anyway with a reason."
-        )
-
-
-# --- reading ------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class AppointmentInfo:
-    """One appointment row as plain values (safe to hand to the GUI thread)."""
-
-    id: int
-    starts_at: datetime
-    provider: str | None
-    location: str | None
-    status: AppointmentStatus
-    confirmed_at: datetime | None
-    confirmed_by: ContactMethod | None
-    replaces_id: int | None
-    note: str | None
-    created_at: datetime
-
-    @property
-    def active(self) -> bool:
-        return self.status in ACTIVE_STATUSES
-
-
-@dataclass(frozen=True, slots=True)
-class AppointmentHistory:
-    """A referral's appointments and what the appointment pane says about them."""
-
-    referral_id: int
-    state: State
-    #: Every appointment of the referral, oldest first (the chain of bookings).
-    appointments: tuple[AppointmentInfo, ...]
-    #: How many times an appointment was moved to another time (rows marked RESCHEDULED).
-    reschedules: int
-    #: Authorization warnings for the active appointment.
-    warnings: tuple[str, ...]
-    #: The blocking intake items still open, when the referral is Reached (what Book would be refused for).
-    blocking_items: tuple[str, ...]
-
-    @property
-    def current(self) -> AppointmentInfo | None:
-        """The newest appointment: the one still to happen, or how the last one ended."""
-        return self.appointments[-1] if self.appointments else None
-
-    @property
-    def active(self) -> AppointmentInfo | None:
-        current = self.current
-        return current if current is not None and current.active else None
-
-
-def appointment_history(db: Database, referral_id: int) -> AppointmentHistory:
-    """The referral's appointments, reschedule count, authorization warnings and open gate items.
-
-    A few reads by the indexed ``referral_id`` (and the intake script's items), whatever the database's
-    size. Raises NotFoundError for an unknown referral.
-    """
-    with db.session() as session:
-        referral = _referral(session, referral_id)
-        rows = session.scalars(
-            select(Appointment).where(Appointment.referral_id == referral_id).order_by(Appointment.id)
-        ).all()
-        appointments = tuple(_info(row) for row in rows)
-        active = next((a for a in reversed(appointments) if a.active), None)
-        warnings = _warnings(referral, active.starts_at, appointments) if active else []
-        blocking = intake.open_blocking_items(session, referral) if referral.state is State.REACHED else []
-        return AppointmentHistory(
-            referral_id=referral_id,
-            state=referral.state,
-            appointments=appointments,
-            reschedules=sum(a.status is AppointmentStatus.RESCHEDULED for a in appointments),
-            warnings=tuple(warnings),
-            blocking_items=tuple(blocking),
-        )
-
-
-def active_appointment_id(session: Session, referral_id: int) -> int | None:
-    """The referral's booked or confirmed appointment (the newest, should there ever be two)."""
-    return session.scalar(
-        select(Appointment.id)
-        .where(Appointment.referral_id == referral_id, Appointment.status.in_(_active_values()))
-        .order_by(Appointment.id.desc())
-        .limit(1)
-    )
-
-
-def _info(row: Appointment) -> AppointmentInfo:
-    return AppointmentInfo(
-        id=row.id,
-        starts_at=row.starts_at,
-        provider=row.provider,
-        location=row.location,
-        status=row.status,
-        confirmed_at=row.confirmed_at,
-        confirmed_by=row.confirmed_by,
-        replaces_id=row.replaces_id,
-        note=row.note,
-        created_at=row.created_at,
-    )
-
-
-def _active_values() -> list[str]:
-    return [status.value for status in ACTIVE_STATUSES]
-
-
-def _warnings(referral: Referral, starts_at: datetime, appointments: Sequence[AppointmentInfo]) -> list[str]:
-    used = sum(a.status is AppointmentStatus.COMPLETED for a in appointments)
-    auth = authorization.Authorization(
-        referral.authorization_number, referral.authorization_visits, referral.authorization_expires_on
-    )
-    return authorization.warnings(auth, to_local(starts_at).date(), visits_used=used)
 
 
 # --- booking --------------------------------------------------------------------------------------------
@@ -496,13 +387,6 @@ def release_active(session: Session, referral: Referral, note: str) -> None:
 # --- inside -----------------------------------------------------------------------------------------------
 
 
-def _referral(session: Session, referral_id: int) -> Referral:
-    referral = session.get(Referral, referral_id)
-    if referral is None:
-        raise NotFoundError(f"Referral {referral_id} does not exist.")
-    return referral
-
-
 #: Why an appointment that is no longer booked cannot take an operation, by its status.
 _NOT_ACTIVE: dict[AppointmentStatus, str] = {
     AppointmentStatus.RESCHEDULED: "This appointment was rescheduled; the new one is the one to work.",
@@ -526,60 +410,6 @@ def _active(session: Session, appointment_id: int) -> Appointment:
             f"The referral is {lifecycle.LABELS[state]}, not Scheduled; its appointment cannot be changed."
         )
     return appointment
-
-
-def _moment(errors: Errors, at: datetime | None, not_before: datetime) -> datetime:
-    """When the operation happens: ``at`` (checked) or now."""
-    now = utc_now()
-    if at is None:
-        return now
-    moment = as_utc(at)
-    if moment > now + CLOCK_SKEW:
-        errors.add("at", "This cannot be recorded for a time in the future.")
-    elif moment < not_before - CLOCK_SKEW:
-        errors.add("at", "This cannot be recorded for a time before the referral or booking it follows.")
-    return moment
-
-
-def _outcome_moment(at: datetime | None, received_at: datetime) -> datetime:
-    errors = Errors()
-    moment = _moment(errors, at, received_at)
-    errors.raise_if_any()
-    return moment
-
-
-def _check_draft(
-    errors: Errors, draft: AppointmentDraft, referral: Referral, moment: datetime
-) -> tuple[datetime | None, str | None, str | None, str | None]:
-    """The draft's values, cleaned, with a message per field for anything missing or impossible."""
-    starts_at = None
-    if draft.starts_at is None:
-        errors.add("starts_at", "Enter the appointment's date and time.")
-    elif draft.starts_at.tzinfo is None and not _exists_locally(draft.starts_at):
-        errors.add("starts_at", "That time does not exist on that day (the clocks change); choose another.")
-    else:
-        starts_at = as_utc(draft.starts_at)
-        if starts_at < referral.received_at:
-            errors.add("starts_at", "The appointment cannot be before the referral was received.")
-        elif starts_at < moment - PAST_GRACE:
-            errors.add("starts_at", f"That is more than {PAST_GRACE.days} days in the past; check the date.")
-        elif starts_at > moment + MAX_AHEAD:
-            errors.add("starts_at", "That is more than 18 months ahead; check the year.")
-    provider = errors.text(
-        "provider", draft.provider, label="Provider", max_length=PROVIDER_MAX, required=True
-    )
-    location = errors.text(
-        "location", draft.location, label="Location", max_length=LOCATION_MAX, required=False
-    )
-    note = errors.long_text("note", draft.note, label="Note", required=False)
-    if note is not None and len(note) > NOTE_MAX:
-        errors.add("note", f"Note is too long (at most {NOTE_MAX} characters).")
-    return starts_at, provider, location, note
-
-
-def _exists_locally(wall: datetime) -> bool:
-    """Whether a local wall-clock time exists (an hour skipped when the clocks go forward does not)."""
-    return to_local(as_utc(wall)).replace(tzinfo=None) == wall
 
 
 def _transition(
