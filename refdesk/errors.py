@@ -38,3 +38,17 @@ class StorageError(RefDeskError):
 class OperationCancelled(RefDeskError):
     """Long work (an export, an import, a batch of letters) stopped because the user pressed Cancel;
     whatever it was writing is left unwritten (no partial file, no half-saved rows)."""
+
+
+class SignInError(RefDeskError):
+    """A sign-in refused: wrong name or password (never saying which), a disabled account, or an account
+    locked for a while after repeated failures (the message says how long)."""
+
+
+class AccessDenied(RefDeskError):
+    """The signed-in person's role does not allow this (staff and audit management are admin-only)."""
+
+
+class AuditKeyError(RefDeskError):
+    """The audit trail's key file is missing, unreadable or not RefDesk's, so the log cannot be sealed
+    or verified; the message says where the key was looked for."""

@@ -6,8 +6,9 @@ Reads use ``session()``; every write goes through ``transaction()``, which commi
 
 from __future__ import annotations
 
+import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -28,6 +29,7 @@ class Database:
         self._sessions = sessionmaker(bind=engine, expire_on_commit=False)
         self._writer = engine.execution_options(**{BEGIN_OPTION: "IMMEDIATE"})
         self._write_sessions = sessionmaker(bind=self._writer, expire_on_commit=False)
+        self._write_listeners: list[Callable[[], None]] = []
 
     @classmethod
     def open(cls, path: Path, *, upgrade: bool = True) -> Database:
@@ -48,6 +50,7 @@ class Database:
             raise StorageError(f"Cannot create the folder {path.parent}: {error.strerror}.") from error
         if path.is_dir():
             raise StorageError(f"{path} is a folder, not a database file.")
+        _make_private(path)
         database = cls(make_engine(sqlite_url(path)), path)
         try:
             if upgrade:
@@ -74,6 +77,18 @@ class Database:
         """One write transaction (BEGIN IMMEDIATE): committed at the end of the block, or not at all."""
         with self._write_sessions() as session, session.begin():
             yield session
+        for listener in list(self._write_listeners):
+            listener()
+
+    def add_write_listener(self, listener: Callable[[], None]) -> None:
+        """Call ``listener()`` after every committed ``transaction()`` (on the writer's thread): the
+        GUI's automatic backup starts on the first change of the day this way. A listener must be quick
+        and must not raise."""
+        self._write_listeners.append(listener)
+
+    def remove_write_listener(self, listener: Callable[[], None]) -> None:
+        if listener in self._write_listeners:
+            self._write_listeners.remove(listener)
 
     def schema_revision(self) -> str | None:
         with self.engine.connect() as connection:
@@ -98,6 +113,27 @@ class Database:
 
     def __exit__(self, *_: object) -> None:
         self.close()
+
+
+def _make_private(path: Path) -> None:
+    """Create the database file readable by its owner only before SQLite first writes it (SQLite gives
+    its ``-wal`` and ``-shm`` the same permissions), and tighten an existing file (reliability.md 10).
+    An existing file that cannot be changed (another owner, a read-only disk) is left to SQLite's own
+    error on open."""
+    if os.name != "posix":
+        return  # Windows: the local, non-roaming profile folder is private to its user already.
+    try:
+        if not path.exists():
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        for candidate in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+            if candidate.exists() and candidate.stat().st_mode & 0o077:
+                candidate.chmod(0o600)
+    except FileExistsError:
+        pass
+    except PermissionError:
+        pass
+    except OSError as error:
+        raise StorageError(f"Cannot create {path}: {error.strerror}.") from error
 
 
 def describe_sqlite_error(path: Path, error: exc.DBAPIError) -> str:
