@@ -14,9 +14,15 @@ from refdesk.storage import Database
 
 @dataclass(frozen=True, slots=True)
 class Actor:
+    """A signed-in person (or, until the GUI signs people in, the workstation's user).
+
+    ``full_name`` comes last with a default so that positional ``Actor(id, username, role)`` still works.
+    """
+
     staff_id: int
     username: str
     role: StaffRole
+    full_name: str = ""
 
 
 def ensure_staff(
@@ -33,7 +39,7 @@ def ensure_staff(
             session.add(
                 AuditEvent(staff_id=staff.id, action="staff.create", entity="staff", entity_id=staff.id)
             )
-        return Actor(staff.id, staff.username, staff.role)
+        return Actor(staff.id, staff.username, staff.role, staff.full_name)
 
 
 def local_actor(db: Database) -> Actor:

@@ -27,6 +27,10 @@ class Staff(Base):
     active: Mapped[bool] = mapped_column(default=True)
     failed_sign_ins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Set when an administrator (or the ``refdesk staff reset-password`` command) chose the password:
+    #: the person picks their own at the next sign-in.
+    must_change_password: Mapped[bool] = mapped_column(default=False)
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
 
     def __repr__(self) -> str:
