@@ -19,13 +19,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from refdesk.demo.names import DEMO_ADMIN, DEMO_PASSWORD
 from refdesk.domain.times import utc_now
 from refdesk.errors import RefDeskError
 
 if TYPE_CHECKING:
     from refdesk.storage import Database
 
-__all__ = ["DemoSummary", "build_demo"]
+__all__ = ["DEMO_ADMIN", "DEMO_PASSWORD", "DemoSummary", "build_demo"]
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,7 @@ from refdesk.domain.vocab import (
     StaffRole,
     TouchKind,
 )
+from refdesk.services.passwords import hash_password
 
 #: How referrals arrive from each kind of partner (cumulative weights over ``Channel``, in order).
 _CHANNEL_MIX: dict[PartnerCategory, dict[Channel, float]] = {
@@ -53,6 +54,7 @@ _CHANNEL_MIX: dict[PartnerCategory, dict[Channel, float]] = {
     PartnerCategory.COMMUNITY: {Channel.FAX: 35, Channel.EMAIL: 25, Channel.PHONE: 30, Channel.PORTAL: 10},
     PartnerCategory.HOSPITAL: {Channel.FAX: 50, Channel.PORTAL: 35, Channel.PHONE: 15},
 }
+_DEMO_SALT = b"refdesk-demo-pw!"
 _CLINICAL_MIX = {Channel.FAX: 58, Channel.PORTAL: 16, Channel.EMAIL: 7, Channel.PHONE: 14, Channel.WALK_IN: 5}
 
 
@@ -96,12 +98,17 @@ def _staff(connection: Connection, clock: DemoClock) -> tuple[dict[str, int], in
     existing = {
         username: staff_id for username, staff_id in connection.execute(select(Staff.username, Staff.id))
     }
+    # One hash for all of them (Argon2id is slow on purpose), with a fixed salt so the same seed gives
+    # the same rows (the demo password is printed on the sign-in screen; there is nothing to protect).
+    password_hash = hash_password(names.DEMO_PASSWORD, salt=_DEMO_SALT)
     new = [
         {
             "username": username,
             "full_name": full_name,
             "role": StaffRole(role),
             "active": True,
+            "password_hash": password_hash,
+            "must_change_password": False,
             "failed_sign_ins": 0,
             "created_at": clock.aware(clock.start),
         }

@@ -229,7 +229,8 @@ CULTURES: tuple[Culture, ...] = (
     ),
 )
 
-#: The desk's own people (username, full name, role value): who owns referrals and logs the calls.
+#: The desk's own people (username, full name, role value): who owns referrals and logs the calls. Each
+#: signs in with ``DEMO_PASSWORD`` (demo data only: a real clinic's accounts are made in first-run setup).
 STAFF: tuple[tuple[str, str, str], ...] = (
     ("maria", "Maria Lopez", "front_desk"),
     ("dkim", "Daniel Kim", "front_desk"),
@@ -240,6 +241,10 @@ STAFF: tuple[tuple[str, str, str], ...] = (
     ("sobrien", "Siobhán O'Brien", "coordinator"),
     ("admin", "Clinic Administrator", "admin"),
 )
+#: Every demo account's password; shown on the demo's sign-in screen, so it is no secret.
+DEMO_PASSWORD = "demo"
+#: The demo's administrator (in ``STAFF``): signs in to try staff and audit management.
+DEMO_ADMIN = "admin"
 
 #: Clinicians' and partner contacts' names (the people at the partner practices).
 CLINICIAN_FIRST = _names(
