@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from refdesk.domain.models import Partner, ServiceLine, partner_name_key
 from refdesk.domain.vocab import PartnerCategory
-from refdesk.services import intake
+from refdesk.services import intake, service_lines
 from refdesk.services.actor import Actor
 from refdesk.services.audit import audited
 from refdesk.services.validation import Errors
@@ -33,9 +33,10 @@ class NewServiceLine:
     description: str | None = None
     criteria: str | None = None
     required_records: list[str] = field(default_factory=list)
-    ack_target_hours: int = 8
-    first_contact_target_hours: int = 16
-    max_attempts: int = 3
+    #: None: the clinic's default (Settings → Response targets; ``service_lines.default_targets``).
+    ack_target_hours: int | None = None
+    first_contact_target_hours: int | None = None
+    max_attempts: int | None = None
 
 
 def create_partner(db: Database, actor: Actor, data: NewPartner) -> int:
@@ -71,28 +72,28 @@ def find_partner(db: Database, name: str) -> Partner | None:
 
 
 def create_service_line(db: Database, actor: Actor, data: NewServiceLine) -> int:
+    """Save a new service line; targets not given are the clinic's defaults. Checked as
+    ``service_lines.update_service_line`` checks an edit (the same rules, from the same functions)."""
     with audited(db, actor, "service_line.create", "service_line") as scope:
         errors = Errors()
-        name = errors.text("name", data.name, label="Service line name", max_length=120, required=True)
-        for key, hours, label in (
-            ("ack_target_hours", data.ack_target_hours, "Acknowledgement target"),
-            ("first_contact_target_hours", data.first_contact_target_hours, "First contact target"),
-        ):
-            if hours <= 0:
-                errors.add(key, f"{label} must be at least one hour.")
-        if data.max_attempts < 1:
-            errors.add("max_attempts", "Allow at least one contact attempt.")
-        if name and scope.session.scalars(select(ServiceLine).where(ServiceLine.name == name)).first():
-            errors.add("name", f"A service line named {name} already exists.")
+        name = service_lines.clean_name(errors, scope.session, data.name)
+        given = (data.ack_target_hours, data.first_contact_target_hours, data.max_attempts)
+        shipped = service_lines.targets_in(scope.session)
+        defaults = (shipped.ack_hours, shipped.first_contact_hours, shipped.max_attempts)
+        targets = service_lines.check_targets(
+            errors,
+            *(default if value is None else value for value, default in zip(given, defaults, strict=True)),
+        )
+        records = service_lines.clean_records(errors, "required_records", data.required_records)
         errors.raise_if_any()
         line = ServiceLine(
             name=name,
             description=data.description,
             criteria=data.criteria,
-            required_records=list(data.required_records),
-            ack_target_hours=data.ack_target_hours,
-            first_contact_target_hours=data.first_contact_target_hours,
-            max_attempts=data.max_attempts,
+            required_records=records,
+            ack_target_hours=targets.ack_hours,
+            first_contact_target_hours=targets.first_contact_hours,
+            max_attempts=targets.max_attempts,
         )
         scope.session.add(line)
         scope.session.flush()
