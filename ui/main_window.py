@@ -1,14 +1,17 @@
 """The main window: Today, Queue (with the referral detail beside it), Partners and Reports.
 
 It wires the parts together and remembers the workstation's preferences (geometry, tab, splitter, queue
-filters) in QSettings; the parts know nothing of each other.
+filters) in QSettings; the parts know nothing of each other. It is one signed-in person's window: the
+title says who, every action is done as them, and while the session is locked (``set_locked``) a blank
+page stands in for the tabs. Locking, unlocking and switching user are the session's
+(``ui.session.controller``); the window only asks for them through its signals.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import (
     QDialog,
@@ -36,6 +39,9 @@ from ui.dialogs.new_referral import NewReferralDialog
 from ui.preferences import or_workstation
 from ui.queue.view import QueueView
 from ui.referral_form import FormChoices
+from ui.session.lock import LOCKED_TITLE, LockablePages
+from ui.session.menus import add_admin_entries
+from ui.session.password import PasswordDialog
 from ui.shortcuts import SHORTCUTS, Shortcut, by_key
 from ui.tasks import TaskRunner
 from ui.today import TodayView
@@ -51,7 +57,21 @@ STATUS_REFRESH_MS = 60_000
 
 
 class MainWindow(QMainWindow):
+    """One signed-in person's window.
+
+    Signals:
+        lock_requested(): File → Lock screen (Ctrl+L).
+        switch_user_requested(): File → Switch user….
+        idle_minutes_changed(int): an administrator saved new idle-lock minutes.
+        closed(): the window was closed (the person quit).
+    """
+
     TABS = ("Today", "Queue", "Partners", "Reports")
+
+    lock_requested = Signal()
+    switch_user_requested = Signal()
+    idle_minutes_changed = Signal(int)
+    closed = Signal()
 
     def __init__(
         self,
@@ -66,6 +86,7 @@ class MainWindow(QMainWindow):
         self._db, self._actor, self.demo = db, actor, demo
         self._runner = runner or TaskRunner()
         self._prefs = or_workstation(preferences)
+        self._locked = False
         self.setObjectName("mainWindow")
         self._update_title()
         choices = FormChoices.load(db)
@@ -106,7 +127,8 @@ class MainWindow(QMainWindow):
             banner = QLabel("Demo database: every patient here is synthetic.", objectName="demoBanner")
             layout.addWidget(banner)
         layout.addWidget(self.tabs)
-        self.setCentralWidget(central)
+        self._pages = LockablePages(central)  # while locked, a blank page stands in (``set_locked``)
+        self.setCentralWidget(self._pages)
 
         self._counts = QLabel(objectName="statusCounts")
         self.statusBar().addPermanentWidget(self._counts)
@@ -136,6 +158,14 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self._action("new_referral", self.new_referral))
         file_menu.addAction(self._action("import", self.import_file))
         file_menu.addSeparator()
+        file_menu.addAction(self._action("lock", self.lock_requested.emit))
+        switch_user = QAction("S&witch user…", self, objectName="fileSwitchUser")
+        switch_user.triggered.connect(self.switch_user_requested.emit)
+        file_menu.addAction(switch_user)
+        password = QAction("Change my &password…", self, objectName="fileChangePassword")
+        password.triggered.connect(self.change_password)
+        file_menu.addAction(password)
+        file_menu.addSeparator()
         file_menu.addAction(self._action("quit", self.close))
         view = menus.addMenu("&View")
         for index, name in enumerate(self.TABS):
@@ -151,6 +181,9 @@ class MainWindow(QMainWindow):
         scripts = QAction("&Intake scripts…", self, objectName="settingsIntakeScripts")
         scripts.triggered.connect(self.edit_intake_scripts)
         settings_menu.addAction(scripts)
+        add_admin_entries(
+            settings_menu, self, self._db, self._actor, idle_minutes_changed=self.idle_minutes_changed.emit
+        )
         help_menu = menus.addMenu("&Help")
         help_menu.addAction(self._action("shortcuts", self.show_shortcuts))
         about = QAction(f"&About {APP_NAME}", self)
@@ -162,6 +195,43 @@ class MainWindow(QMainWindow):
         self.queue.open_referral.connect(self.open_referral)
         self.today.open_referral.connect(self.open_referral)
         self.queue.filter_bar.filter_changed.connect(lambda _flt: self._save_filters())
+
+    # -- the session -------------------------------------------------------------------------------
+
+    @property
+    def actor(self) -> Actor:
+        """Who is signed in to this window; everything done in it is done as them."""
+        return self._actor
+
+    @property
+    def runner(self) -> TaskRunner:
+        return self._runner
+
+    @property
+    def locked(self) -> bool:
+        return self._locked
+
+    def set_locked(self, locked: bool) -> None:
+        """Hide (or show again) everything that may carry patient data: a blank page stands in for the
+        tabs, the title names no one, the menus are off and the status message is cleared. Nothing is
+        closed or reloaded, so unlocking shows the same tab, referral and half-typed field."""
+        if locked == self._locked:
+            return
+        self._locked = locked
+        self._pages.set_locked(locked)
+        self.menuBar().setEnabled(not locked)
+        if locked:
+            self.statusBar().clearMessage()
+            self.setWindowTitle(LOCKED_TITLE)
+        else:
+            self._update_title()
+
+    def change_password(self) -> None:
+        """File → Change my password…"""
+        dialog = PasswordDialog(self._db, self._actor, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self.statusBar().showMessage("Your password is changed.", 5000))
+        dialog.open()
 
     # -- behaviour ---------------------------------------------------------------------------------
 
@@ -304,8 +374,12 @@ class MainWindow(QMainWindow):
         )
 
     def _update_title(self) -> None:
+        """The title names RefDesk, the clinic and who is signed in, never a patient; kept while locked."""
+        if self._locked:
+            return
         clinic = settings.clinic_name(self._db)
         parts = [APP_NAME, clinic] if clinic else [APP_NAME]
+        parts.append(self._actor.full_name or self._actor.username)
         if self.demo:
             parts.append("DEMO")
         self.setWindowTitle(" — ".join(parts))
@@ -341,6 +415,9 @@ class MainWindow(QMainWindow):
         self._prefs.setValue("queue/filters", self.queue.filter_bar.to_settings())
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        if self._locked and event.spontaneous():
+            event.ignore()  # only a sign-in opens a locked window, and closing it would end the session
+            return
         self._prefs.setValue("window/geometry", self.saveGeometry())
         self._prefs.setValue("queue/splitter", self.splitter.saveState())
         self._prefs.setValue("window/tab", self.tabs.currentIndex())
@@ -348,6 +425,7 @@ class MainWindow(QMainWindow):
         self._prefs.sync()
         self._status_timer.stop()
         super().closeEvent(event)
+        self.closed.emit()
 
 
 class ShortcutsDialog(QDialog):

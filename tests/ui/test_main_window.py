@@ -67,7 +67,7 @@ def shown_state(window: MainWindow) -> str:
 
 
 def test_an_empty_database_says_what_to_do(qtbot: QtBot, window: MainWindow) -> None:
-    assert window.windowTitle() == "RefDesk"
+    assert window.windowTitle() == "RefDesk — Maria Lopez"  # who is signed in; no clinic name yet
     assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == list(MainWindow.TABS)
     press_on(qtbot, window, Qt.Key.Key_2, CTRL)
     assert window.tabs.currentIndex() == 1

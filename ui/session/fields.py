@@ -1,0 +1,72 @@
+"""What the session's forms share: a text field with its error under it, and password fields.
+
+The first-run and password dialogs show each refused value's message next to its field (a
+``ValidationError``'s ``errors`` are keyed by field), like every other RefDesk form.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
+
+from ui.widgets import named, plain_label
+
+
+def password_field(name: str) -> QLineEdit:
+    """A password field named ``name``: its text is never shown, copied or kept for undo."""
+    field = named(QLineEdit(), name)
+    field.setEchoMode(QLineEdit.EchoMode.Password)
+    field.setMaxLength(256)
+    return field
+
+
+class FieldErrors:
+    """The error labels of a form, by field key: ``row`` adds a field with its (hidden) error label to a
+    form layout; ``show`` puts each message under its field and focuses the first refused field."""
+
+    def __init__(self) -> None:
+        self.labels: dict[str, QLabel] = {}
+        self._fields: dict[str, QWidget] = {}
+
+    def row(self, form: QFormLayout, label: str, field: QWidget, key: str) -> None:
+        box = QWidget()
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(field)
+        error = plain_label("fieldError")
+        error.setProperty("key", key)
+        layout.addWidget(error)
+        box.setFocusProxy(field)
+        form.addRow(label, box)
+        self.labels[key] = error
+        self._fields[key] = field
+
+    def clear(self) -> None:
+        for label in self.labels.values():
+            label.clear()
+            label.hide()
+
+    def show(self, errors: dict[str, str]) -> list[str]:
+        """Show ``errors`` under their fields; returns the messages that have no field of this form
+        (the caller shows those elsewhere)."""
+        self.clear()
+        first: QWidget | None = None
+        unplaced: list[str] = []
+        for key, message in errors.items():
+            label = self.labels.get(key)
+            if label is None:
+                unplaced.append(message)
+                continue
+            label.setText(message)
+            label.show()
+            first = first or self._fields[key]
+        if first is not None:
+            first.setFocus()
+            if isinstance(first, QLineEdit):
+                first.selectAll()
+        return unplaced
+
+    def text(self, key: str) -> str:
+        """The message shown for ``key`` (empty when none): what the tests read."""
+        label = self.labels.get(key)
+        return label.text() if label is not None and not label.isHidden() else ""

@@ -1,0 +1,203 @@
+"""The sign-in screen: at start, and as the lock screen when the session is locked.
+
+Each person at the desk signs in with their own account (reliability promise 11), so every change is
+theirs in the audit trail. A refused sign-in is said in plain words under the fields (never a message
+box: the next try is typed straight away), the password is cleared, and the cursor waits in it.
+
+As the lock screen (``locked=True``) the dialog is application-modal and stays above every other window,
+so it takes the keyboard even while another dialog runs its own loop; it cannot be closed or escaped,
+only signed into, by the same person or, after "Switch user", by someone else.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QCloseEvent, QIcon, QKeyEvent
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from refdesk import APP_NAME, __version__
+from refdesk.errors import RefDeskError
+from refdesk.paths import resource_path
+from refdesk.services import accounts, settings
+from refdesk.services.actor import Actor
+from refdesk.storage import Database
+from ui.errors import user_message
+from ui.session.fields import password_field
+from ui.widgets import named, plain_label
+
+#: The demo database's accounts (``refdesk.demo``): said on its sign-in screen, never on a real one.
+DEMO_HINT = "Demo: sign in as admin, password demo"
+LOCKED_TITLE = f"{APP_NAME} — Locked"
+LOCKED_MESSAGE = f"{APP_NAME} is locked. Sign in to go on where you left off."
+SWITCH_MESSAGE = "Sign in as yourself. The windows left open by the person signed in are closed first."
+ICON_SIZE = QSize(48, 48)
+
+
+class SignInDialog(QDialog):
+    """User name and password. Object names: ``signInUser``, ``signInPassword``, ``signInError`` (the
+    refusal, under the fields), ``signInButton``, ``signInClinic``, ``signInVersion``, ``signInHint`` (demo
+    only); as the lock screen also ``signInLocked`` (the message) and ``signInSwitchUser``.
+
+    After ``exec()``/``accepted``, ``actor`` is who signed in; ``take_password()`` hands over the typed
+    password once (for a password change the account requires right away) and forgets it.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        demo: bool,
+        username: str = "",
+        locked: bool = False,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._db, self.locked = db, locked
+        self.actor: Actor | None = None
+        self._password: str | None = None
+        self.setObjectName("lockScreen" if locked else "signInDialog")
+        self.setWindowTitle(LOCKED_TITLE if locked else f"Sign in — {APP_NAME}")
+
+        self.user = named(QLineEdit(username, maxLength=64), "signInUser")
+        self.password = password_field("signInPassword")
+        self.error = plain_label("signInError")
+        self.error.setProperty("kind", "error")
+        form = QFormLayout()
+        form.addRow("&User name:", self.user)
+        form.addRow("&Password:", self.password)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(self._header())
+        self.message = plain_label("signInLocked", LOCKED_MESSAGE if locked else "")
+        layout.addWidget(self.message)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        if demo:
+            layout.addWidget(plain_label("signInHint", DEMO_HINT))
+
+        buttons = QDialogButtonBox()
+        self.sign_in_button = named(
+            buttons.addButton("&Sign in", QDialogButtonBox.ButtonRole.AcceptRole), "signInButton"
+        )
+        self.sign_in_button.setDefault(True)
+        buttons.accepted.connect(self.submit)
+        self.switch_button: QPushButton | None = None
+        if locked:
+            self.switch_button = named(
+                buttons.addButton("S&witch user", QDialogButtonBox.ButtonRole.ActionRole), "signInSwitchUser"
+            )
+            self.switch_button.clicked.connect(self.switch_user)
+            self.setWindowModality(Qt.WindowModality.ApplicationModal)
+            # No close button: the only way past the lock screen is a sign-in.
+            self.setWindowFlags(
+                Qt.WindowType.Window
+                | Qt.WindowType.CustomizeWindowHint
+                | Qt.WindowType.WindowTitleHint
+                | Qt.WindowType.WindowStaysOnTopHint
+            )
+        else:
+            buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+            buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.setMinimumWidth(380)
+        (self.password if username else self.user).setFocus()
+
+    def _header(self) -> QHBoxLayout:
+        icon = named(QLabel(), "signInIcon")
+        icon.setPixmap(QIcon(str(resource_path("icons", "refdesk.svg"))).pixmap(ICON_SIZE))
+        titles = QVBoxLayout()
+        try:
+            clinic = settings.clinic_name(self._db)
+        except RefDeskError:
+            clinic = ""  # the sign-in itself will say what is wrong with the database
+        titles.addWidget(plain_label("signInClinic", clinic or APP_NAME))
+        titles.addWidget(plain_label("signInVersion", f"{APP_NAME} {__version__}"))
+        row = QHBoxLayout()
+        row.addWidget(icon)
+        row.addLayout(titles, 1)
+        return row
+
+    # -- behaviour ---------------------------------------------------------------------------------
+
+    def submit(self) -> None:
+        """Sign in with what is typed; a refusal is shown under the fields, the password cleared."""
+        username, password = self.user.text().strip(), self.password.text()
+        if not username:
+            self._refuse("Type your user name.", self.user)
+            return
+        if not password:
+            self._refuse("Type your password.", self.password)
+            return
+        # One Argon2 verification (about 50-100 ms): not worth a worker thread, but the cursor says so.
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            actor = accounts.sign_in(self._db, username, password)
+        except Exception as error:  # noqa: BLE001 - a refusal or a bug, both said in plain words here
+            self._refuse(user_message(error), self.password)
+            return
+        finally:
+            QApplication.restoreOverrideCursor()
+        self.actor, self._password = actor, password
+        self.password.clear()
+        self.error.hide()
+        self.accept()
+
+    def _refuse(self, message: str, field: QLineEdit) -> None:
+        self.password.clear()
+        self.error.setText(message)
+        self.error.show()
+        field.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def take_password(self) -> str | None:
+        """The password just signed in with, once; then forgotten."""
+        password, self._password = self._password, None
+        return password
+
+    def switch_user(self) -> None:
+        """Someone else signs in: the name is emptied for them and the message says what will happen."""
+        self.user.clear()
+        self.password.clear()
+        self.error.hide()
+        if self.locked:
+            self.message.setText(SWITCH_MESSAGE)
+        self.user.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def prepare(self, username: str) -> None:
+        """Ready for the next sign-in (the lock screen is reused): ``username`` prefilled, the rest clear."""
+        self.actor = None
+        self._password = None
+        self.user.setText(username)
+        self.password.clear()
+        self.error.hide()
+        if self.locked:
+            self.message.setText(LOCKED_MESSAGE)
+        (self.password if username else self.user).setFocus(Qt.FocusReason.OtherFocusReason)
+
+    # -- the lock screen cannot be dismissed ----------------------------------------------------------
+
+    def reject(self) -> None:
+        if not self.locked:
+            super().reject()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
+        if self.locked and event.key() == Qt.Key.Key_Escape:
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        if self.locked:
+            event.ignore()
+            return
+        super().closeEvent(event)
