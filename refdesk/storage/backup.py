@@ -8,7 +8,9 @@ journal, no ``-wal`` beside them) readable by their owner only.
 
 The copy runs inside one read transaction on the source: in WAL mode a reader never blocks a writer,
 and a writer never forces the copy to start over, so a backup completes while the desk keeps working.
-Pages are copied in steps, which keeps room for a progress report and cancel.
+Pages are copied in steps, which keeps room for a progress report and cancel: a cancelled backup stops
+between steps (or interrupts its check) and leaves no file. ``.tmp`` files that an interrupted backup left
+(a crash, a power cut) are removed by ``remove_stale_temporaries`` once they are clearly nobody's work.
 """
 
 from __future__ import annotations
@@ -19,22 +21,28 @@ import re
 import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from refdesk.errors import StorageError
+from refdesk.errors import OperationCancelled, StorageError
 from refdesk.storage import migrate
 from refdesk.storage.database import Database
 from refdesk.storage.engine import BUSY_TIMEOUT_MS
 
 #: ``refdesk-YYYY-MM-DDTHHMMSS.db``: the only files ``list_backups`` and ``prune`` ever look at.
 BACKUP_NAME = re.compile(r"^refdesk-(\d{4}-\d{2}-\d{2}T\d{6})\.db$")
+#: What an interrupted backup leaves behind: its temporary file (and that file's rollback journal).
+TEMPORARY_NAME = re.compile(r"^refdesk-\d{4}-\d{2}-\d{2}T\d{6}\.db\.tmp(-journal)?$")
 _STAMP = "%Y-%m-%dT%H%M%S"
 #: Pages copied per step of the backup API (4 MiB at the default page size).
 PAGES_PER_STEP = 1024
 FILE_MODE = 0o600
+#: SQLite virtual-machine steps between two looks at ``should_stop`` during the backup's check.
+_STOP_CHECK_STEPS = 10_000
+CANCELLED = "The backup was cancelled: no backup was made."
 
 Progress = Callable[[int, int], None]
+ShouldStop = Callable[[], bool]
 
 
 @dataclass(frozen=True)
@@ -44,6 +52,8 @@ class BackupInfo:
     size: int
     #: Referrals in the backup, read from the file read-only; ``None`` when the file cannot be read.
     referrals: int | None
+    #: Partner practices in the backup, read the same way (the restore screen shows both).
+    partners: int | None = None
 
     @property
     def day(self) -> date:
@@ -60,13 +70,21 @@ def make_backup(
     *,
     now: datetime | None = None,
     progress: Progress | None = None,
+    should_stop: ShouldStop | None = None,
 ) -> BackupInfo:
     """Back up the database (an open ``Database`` or the path of its file) into ``folder``.
+
+    ``progress(done, total)`` is called after each step of pages; ``should_stop()`` is asked between
+    steps and during the check (for a Cancel button, or the window closing).
 
     Raises:
         StorageError: the folder cannot be written, the disk is full, or the source is damaged or is
             not a database; no backup file is left behind then.
+        OperationCancelled: ``should_stop()`` said so; no backup file is left behind.
     """
+    stop = should_stop or _never
+    if stop():
+        raise OperationCancelled(CANCELLED)
     source_path = _source_path(source)
     if not source_path.is_file():
         raise StorageError(f"No database at {source_path}.")
@@ -84,11 +102,14 @@ def make_backup(
             # One read snapshot for the whole copy: committed rows as of now, whatever is written later.
             src.execute("BEGIN")
             src.execute("SELECT count(*) FROM sqlite_master").fetchone()
-            src.backup(dst, pages=PAGES_PER_STEP, progress=_step_reporter(progress))
+            src.backup(dst, pages=PAGES_PER_STEP, progress=_step_reporter(progress, stop))
             src.execute("COMMIT")
             # The copy carries the source's WAL flag; a backup is one self-contained file instead.
             dst.execute("PRAGMA journal_mode=DELETE").fetchone()
+            dst.set_progress_handler(lambda: 1 if stop() else 0, _STOP_CHECK_STEPS)
             problems = _integrity_problems(dst)
+        if stop():
+            raise OperationCancelled(CANCELLED)
         if problems:
             raise StorageError(
                 f"The backup of {source_path.name} failed its integrity check ({problems[0]}); "
@@ -99,6 +120,8 @@ def make_backup(
         _fsync_dir(folder)
     except sqlite3.Error as error:
         _remove_quietly(temporary)
+        if stop():  # the check was interrupted on purpose
+            raise OperationCancelled(CANCELLED) from None
         raise StorageError(_describe(source_path, error)) from error
     except OSError as error:
         _remove_quietly(temporary)
@@ -110,9 +133,55 @@ def make_backup(
 
 
 def list_backups(folder: Path) -> list[BackupInfo]:
-    """The finished backups in ``folder`` (never a ``.tmp`` left by an interrupted one), newest first."""
-    found = [_info(path, taken_at) for path, taken_at in _backup_files(Path(folder))]
-    return sorted(found, key=lambda info: info.taken_at, reverse=True)
+    """The finished backups in ``folder`` (never a ``.tmp`` left by an interrupted one), newest first.
+
+    Each file is opened read-only to count its rows; ``backup_files`` only reads the names."""
+    return [_info(path, taken_at) for path, taken_at in backup_files(folder)]
+
+
+def backup_info(path: Path) -> BackupInfo | None:
+    """One finished backup's ``BackupInfo`` (rows counted read-only); None when the file is not named
+    like one of RefDesk's backups or is gone."""
+    path = Path(path)
+    match = BACKUP_NAME.match(path.name)
+    if match is None:
+        return None
+    try:
+        return _info(path, datetime.strptime(match.group(1), _STAMP))
+    except (ValueError, OSError):
+        return None
+
+
+def backup_files(folder: Path) -> list[tuple[Path, datetime]]:
+    """The finished backups' files and times, newest first, from their names alone (no file opened)."""
+    return sorted(_backup_files(Path(folder)), key=lambda item: item[1], reverse=True)
+
+
+def remove_stale_temporaries(folder: Path, older_than: timedelta = timedelta(hours=1)) -> list[Path]:
+    """Delete what interrupted backups left in ``folder`` (``refdesk-<time>.db.tmp`` and its journal)
+    when untouched for ``older_than``; returns the deleted files.
+
+    A younger ``.tmp`` may be a backup running right now in another process (a scheduled
+    ``refdesk backup``): a running backup writes its file step after step, so an hour of silence means
+    nobody is writing it. Nothing else in the folder is touched.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    limit = datetime.now().timestamp() - older_than.total_seconds()
+    removed = []
+    try:
+        names = [path for path in folder.iterdir() if TEMPORARY_NAME.match(path.name)]
+    except OSError:
+        return []  # housekeeping only: an unreadable folder fails the backup itself, in plain words
+    for path in names:
+        try:
+            if path.is_file() and path.stat().st_mtime <= limit:
+                path.unlink()
+                removed.append(path)
+        except OSError:
+            continue
+    return removed
 
 
 def prune(folder: Path, *, daily: int = 14, weekly: int = 8, now: datetime | None = None) -> list[Path]:
@@ -277,24 +346,38 @@ def _newest_per_period(
 
 
 def _info(path: Path, taken_at: datetime) -> BackupInfo:
-    return BackupInfo(path, taken_at, path.stat().st_size, _count_referrals(path))
+    referrals, partners = _counts(path)
+    return BackupInfo(path, taken_at, path.stat().st_size, referrals, partners)
 
 
-def _count_referrals(path: Path) -> int | None:
+def _counts(path: Path) -> tuple[int | None, int | None]:
+    """Referrals and partners in a backup, read read-only (``None`` each when unreadable)."""
+    found: list[int | None] = []
     try:
         with _connect(path, read_only=True) as connection:
-            row = connection.execute("SELECT count(*) FROM referral").fetchone()
-            return int(row[0])
+            for table in ("referral", "partner"):
+                try:
+                    found.append(int(connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]))
+                except sqlite3.Error:
+                    found.append(None)
     except sqlite3.Error:
-        return None
+        return None, None
+    return found[0], found[1]
 
 
-def _step_reporter(progress: Progress | None) -> Callable[[int, int, int], object] | None:
-    if progress is None:
-        return None
+def _never() -> bool:
+    return False
+
+
+def _step_reporter(progress: Progress | None, stop: ShouldStop) -> Callable[[int, int, int], object]:
+    """The backup API's per-step callback: cancel between steps (the exception aborts the copy), then
+    report how far it got."""
 
     def report(_status: int, remaining: int, total: int) -> None:
-        progress(total - remaining, total)
+        if stop():
+            raise OperationCancelled(CANCELLED)
+        if progress is not None:
+            progress(total - remaining, total)
 
     return report
 
