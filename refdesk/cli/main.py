@@ -1,5 +1,5 @@
 """``refdesk``: opens the GUI, or runs a subcommand (``demo``, ``check``, ``report``, ``export``,
-``import``, ``backup``, ``restore``).
+``import``, ``backup``, ``restore``, ``staff``, ``selftest``).
 
 Conventions every subcommand keeps: ``--db PATH`` picks the database; a bad argument prints one line
 on stderr and exits 2; a problem of the environment or the input (unwritable folder, damaged file)
@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from refdesk import __version__
-from refdesk.cli import backup, check, demo, export, gui, imports, report
+from refdesk.cli import backup, check, demo, export, gui, imports, report, selftest, staff
 from refdesk.errors import RefDeskError
 from refdesk.logs import configure_logging
 
@@ -74,6 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
     export.register(commands, _db_option)
     imports.register(commands, _db_option)
     backup.register(commands, _db_option)
+    staff.register(commands, _db_option)
+    selftest.register(commands)
     return parser
 
 
@@ -100,7 +102,8 @@ def _integer(text: str) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    log_path = configure_logging()
+    # A command that must not write to the data folder (``selftest``) opts out of the log file there.
+    log_path = configure_logging() if getattr(args, "log_to_file", True) else None
     command: Command = args.command
     try:
         return command(args)
@@ -115,3 +118,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = f"; details are in {log_path}" if log_path else ""
         print(f"refdesk: internal error{where}. Please report it.", file=sys.stderr)
         return 1
+
+
+if __name__ == "__main__":
+    # The PyInstaller bundle's entry point (build.spec). freeze_support: a frozen program started as a
+    # multiprocessing worker must act as one, not open the window again.
+    import multiprocessing
+
+    multiprocessing.freeze_support()
+    raise SystemExit(main())
