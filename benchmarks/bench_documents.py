@@ -8,6 +8,7 @@ Also measured: the letters as one file per partner, the whole-program summary, a
 queue. Each database is copied first (the documents log letters and audit rows, and the letterhead is
 filled in), the copy opened once (migrations not timed), and the period is the last whole month of its
 data. Times are wall-clock medians in this process, with ReportLab and the fonts already loaded.
+``benchmarks/run.py`` runs the letters and the one-partner summary with all the other measures.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,14 +27,15 @@ from datetime import timedelta
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
+sys.path[:0] = [str(HERE), str(HERE.parent)]
 
+from bench_common import bench_actor, demo_database, samples  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
 from refdesk.domain.models import LetterSent, Partner, Referral  # noqa: E402
 from refdesk.domain.times import to_local  # noqa: E402
 from refdesk.services import settings  # noqa: E402
-from refdesk.services.actor import Actor, local_actor  # noqa: E402
+from refdesk.services.actor import Actor  # noqa: E402
 from refdesk.services.metrics import Period  # noqa: E402
 from refdesk.storage import Database  # noqa: E402
 
@@ -60,18 +61,8 @@ class Result:
 
 
 def ensure_database(data: Path, referrals: int, partners: int) -> Path:
-    name = (
-        f"demo-{referrals}.db" if partners != 500 or referrals >= 1_000_000 else f"demo-{referrals}-p500.db"
-    )
-    path = data / name
-    if not path.exists():
-        print(f"building {path.name} ({referrals:,} referrals, {partners} partners) ...", file=sys.stderr)
-        subprocess.run(
-            [sys.executable, "-m", "refdesk", "demo", "--db", str(path), "--referrals", str(referrals),
-             "--partners", str(partners)],
-            check=True,
-        )  # fmt: skip
-    return path
+    """The demo database with that many partners (``demo-<n>-p500.db`` below 1M), built when missing."""
+    return demo_database(data, referrals, partners)
 
 
 def timed(work: Callable[[], object], runs: int) -> tuple[float, object]:
@@ -107,6 +98,52 @@ def fill_letterhead(db: Database, actor: Actor) -> None:
         settings.save_letterhead_field(db, actor, key, value)
 
 
+@dataclass
+class Setup:
+    """What every document measure needs, worked out once per database."""
+
+    actor: Actor
+    period: Period
+    busiest: int
+    partners: list[int]
+
+
+def prepare(db: Database, out: Path) -> Setup:
+    """Fill the letterhead, pick the period and the busiest partner, and warm up: fonts registered and
+    modules imported, as a desk has them after its first document."""
+    from refdesk.reports.summary import write_summary
+
+    actor = bench_actor(db)
+    fill_letterhead(db, actor)
+    period = last_whole_month(db)
+    with db.session() as session:
+        busiest = session.execute(
+            select(Referral.partner_id, func.count())
+            .group_by(Referral.partner_id)
+            .order_by(func.count().desc())
+        ).first()
+        everyone = list(session.scalars(select(Partner.id).order_by(Partner.id)))
+    assert busiest is not None
+    out.mkdir(parents=True, exist_ok=True)
+    write_summary(db, actor, period, [busiest[0]], out / "warm.pdf")
+    return Setup(actor, period, busiest[0], everyone)
+
+
+def letters_samples(db: Database, setup: Setup, partners: list[int], target: Path, runs: int) -> list[float]:
+    """Seconds per run of the status letters for ``partners``, one file (those without a referral in the
+    month get a short letter)."""
+    from refdesk.reports.status_letters import write_letters
+
+    return samples(lambda: write_letters(db, setup.actor, setup.period, partners, target), runs)
+
+
+def summary_samples(db: Database, setup: Setup, target: Path, runs: int) -> list[float]:
+    """Seconds per run of the busiest partner's summary PDF."""
+    from refdesk.reports.summary import write_summary
+
+    return samples(lambda: write_summary(db, setup.actor, setup.period, [setup.busiest], target), runs)
+
+
 def measure(source: Path, work: Path, runs: int) -> Result:
     from refdesk.exports.tables import export_queue
     from refdesk.reports.status_letters import write_letters
@@ -118,45 +155,30 @@ def measure(source: Path, work: Path, runs: int) -> Result:
     shutil.copyfile(source, copy)
     db = Database.open(copy)
     try:
-        actor = local_actor(db)
-        fill_letterhead(db, actor)
-        period = last_whole_month(db)
+        out = work / "out"
+        setup = prepare(db, out)
+        actor, period = setup.actor, setup.period
         with db.session() as session:
             referrals = session.scalar(select(func.count()).select_from(Referral)) or 0
-            partners = session.scalar(select(func.count()).select_from(Partner)) or 0
-            busiest = session.execute(
-                select(Referral.partner_id, func.count())
-                .group_by(Referral.partner_id)
-                .order_by(func.count().desc())
-            ).first()
-        assert busiest is not None
-        out = work / "out"
-        out.mkdir(exist_ok=True)
         folder = out / "letters"
         folder.mkdir(exist_ok=True)
-        # warm-up: fonts registered, modules imported (a desk has them after the first document)
-        write_summary(db, actor, period, [busiest[0]], out / "warm.pdf")
 
         print(f"{source.name}: letters, one file ...", file=sys.stderr, flush=True)
-        with db.session() as session:
-            everyone = list(session.scalars(select(Partner.id)))
-        # every partner, as the target says: those without a referral in the month get a short letter
-        one_file_s, _ = timed(lambda: write_letters(db, actor, period, everyone, out / "letters.pdf"), runs)
+        # every partner, as the target says
+        one_file_s = statistics.median(letters_samples(db, setup, setup.partners, out / "letters.pdf", runs))
         with db.session() as session:
             letters = session.scalar(select(func.count()).select_from(LetterSent)) or 0
         print(f"{source.name}: letters, a file per partner ...", file=sys.stderr, flush=True)
         per_partner_s, _ = timed(lambda: write_letters(db, actor, period, None, folder, one_file=False), 1)
         print(f"{source.name}: summaries ...", file=sys.stderr, flush=True)
-        one_s, _ = timed(
-            lambda: write_summary(db, actor, period, [busiest[0]], out / "one.pdf"), max(runs, 5)
-        )
+        one_s = statistics.median(summary_samples(db, setup, out / "one.pdf", max(runs, 5)))
         all_s, _ = timed(lambda: write_summary(db, actor, period, None, out / "all.pdf"), 1)
         print(f"{source.name}: queue CSV ...", file=sys.stderr, flush=True)
         csv_s, rows = timed(lambda: export_queue(db, actor, QueueFilter(), out / "queue.csv"), 1)
         result = Result(
             database=source.name,
             referrals=referrals,
-            partners=partners,
+            partners=len(setup.partners),
             period=f"{period.start} to {period.end}",
             letters=letters // runs,
             letter_rows=_letter_rows(db, period),

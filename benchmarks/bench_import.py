@@ -10,6 +10,7 @@ reasons, 40 partner practices the database does not know yet, so the import crea
 temporary folder, then imports it as the wizard would: header guess, value guesses, ``run_import`` in
 one transaction with its partners created. The import runs in a child process, so its peak resident
 memory (``ru_maxrss``) is its own, interpreter and libraries included. ``--into`` imports into a copy.
+``benchmarks/run.py`` runs this import with all the other measures.
 """
 
 from __future__ import annotations
@@ -28,7 +29,9 @@ from datetime import date, timedelta
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
+sys.path[:0] = [str(HERE), str(HERE.parent)]
+
+from bench_common import child_env  # noqa: E402
 
 TARGET_S = 20.0
 TARGET_MB = 300.0
@@ -131,6 +134,15 @@ def child(database: Path, csv_path: Path, partners: list[str]) -> dict[str, floa
     return {"seconds": seconds, "peak_mb": peak, "imported": result.imported, "read": result.read}
 
 
+def import_once(database: Path, csv_path: Path, partners: list[str]) -> dict[str, float]:
+    """One import of ``csv_path`` into ``database`` (created when missing) in a fresh child process:
+    seconds, peak_mb, imported, read. Raises ``CalledProcessError`` (with its stderr) if it fails."""
+    command = [sys.executable, __file__, "--child", str(database), str(csv_path), json.dumps(partners)]
+    done = subprocess.run(command, capture_output=True, text=True, check=True, env=child_env())
+    figures: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return figures
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
@@ -152,12 +164,11 @@ def main() -> int:
         database = work / "import.db"
         if args.into:
             shutil.copy(args.into, database)
-        command = [sys.executable, __file__, "--child", str(database), str(csv_path), json.dumps(partners)]
-        done = subprocess.run(command, capture_output=True, text=True, check=False)
-        if done.returncode != 0:
-            print(done.stderr, file=sys.stderr)
+        try:
+            figures = import_once(database, csv_path, partners)
+        except subprocess.CalledProcessError as error:
+            print(error.stderr, file=sys.stderr)
             return 1
-        figures = json.loads(done.stdout.strip().splitlines()[-1])
     ok = figures["seconds"] < TARGET_S and figures["peak_mb"] < TARGET_MB
     print(
         f"imported {figures['imported']:,} of {figures['read']:,} rows in {figures['seconds']:.1f} s "

@@ -29,6 +29,10 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from refdesk.storage import Database
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
@@ -56,16 +60,66 @@ def timed(runs: int, work: Callable[[], object]) -> tuple[float, float]:
     return statistics.median(samples), samples[0]
 
 
-def bench(source: Path, runs: int) -> Result:
+@dataclass
+class Scenarios:
+    """What the metrics are asked, on one open database."""
+
+    partners: int
+    cells: int
+    #: scenario name -> the work
+    work: dict[str, Callable[[], object]]
+
+
+def scenarios(db: Database) -> Scenarios:
+    """The periods and partners a coordinator asks about (see the module docstring), and one write."""
     from sqlalchemy import func, select
 
     from refdesk.domain.models import MetricCell, Partner, Referral
     from refdesk.domain.times import to_local
     from refdesk.services import metric_cells
     from refdesk.services.metrics import Period, compute
+
+    with db.session() as session:
+        first, last = session.execute(
+            select(func.min(Referral.received_at), func.max(Referral.received_at))
+        ).one()
+        busiest = session.execute(
+            select(Referral.partner_id).group_by(Referral.partner_id).order_by(func.count().desc()).limit(1)
+        ).scalar_one()
+        partners = session.scalar(select(func.count()).select_from(Partner)) or 0
+        cells = session.scalar(select(func.count()).select_from(MetricCell)) or 0
+        newest = session.execute(
+            select(Referral.id).where(Referral.partner_id == busiest).order_by(Referral.id.desc()).limit(1)
+        ).scalar_one()
+    end = to_local(last).date()
+    year = Period(end - timedelta(days=364), end)
+    always = Period(to_local(first).date(), end)
+    month = date(end.year, end.month, 15)
+    half = Period(_months_before(month, 7), _months_before(month, 1) - timedelta(days=1))
+
+    def one_write() -> None:
+        """What a write to one of the busiest partner's referrals adds: its facts worked out again and
+        its cell recounted (rolled back)."""
+        with db.engine.connect() as connection, connection.begin() as transaction:
+            metric_cells.refresh(connection, [newest])
+            transaction.rollback()
+
+    work: dict[str, Callable[[], object]] = {
+        "all partners, last 12 months": lambda: compute(db, year),
+        "all partners, all time": lambda: compute(db, always),
+        "all partners, half year 15th-14th": lambda: compute(db, half),
+        "one partner, last 12 months": lambda: compute(db, year, [busiest]),
+        "one partner, all time": lambda: compute(db, always, [busiest]),
+        "one partner, half year 15th-14th": lambda: compute(db, half, [busiest]),
+        "one write (facts + busiest cell)": one_write,
+    }
+    return Scenarios(partners, cells, work)
+
+
+def bench(source: Path, runs: int) -> Result:
     from refdesk.storage import Database
 
-    size = int(source.stem.rsplit("-", 1)[1])
+    size = int(source.stem.split("-")[1])
     with tempfile.TemporaryDirectory(prefix="bench-metrics-") as folder:
         path = Path(folder) / source.name
         shutil.copyfile(source, path)
@@ -73,52 +127,11 @@ def bench(source: Path, runs: int) -> Result:
         db = Database.open(path)
         migrate_s = time.perf_counter() - start
         try:
-            with db.session() as session:
-                first, last = session.execute(
-                    select(func.min(Referral.received_at), func.max(Referral.received_at))
-                ).one()
-                busiest = session.execute(
-                    select(Referral.partner_id)
-                    .group_by(Referral.partner_id)
-                    .order_by(func.count().desc())
-                    .limit(1)
-                ).scalar_one()
-                partners = session.scalar(select(func.count()).select_from(Partner)) or 0
-                cells = session.scalar(select(func.count()).select_from(MetricCell)) or 0
-            end = to_local(last).date()
-            year = Period(end - timedelta(days=364), end)
-            always = Period(to_local(first).date(), end)
-            month = date(end.year, end.month, 15)
-            half = Period(_months_before(month, 7), _months_before(month, 1) - timedelta(days=1))
-            scenarios: dict[str, Callable[[], object]] = {
-                "all partners, last 12 months": lambda: compute(db, year),
-                "all partners, all time": lambda: compute(db, always),
-                "all partners, half year 15th-14th": lambda: compute(db, half),
-                "one partner, last 12 months": lambda: compute(db, year, [busiest]),
-                "one partner, all time": lambda: compute(db, always, [busiest]),
-                "one partner, half year 15th-14th": lambda: compute(db, half, [busiest]),
-            }
-            times = {name: timed(runs, work) for name, work in scenarios.items()}
-
-            with db.session() as session:
-                newest = session.execute(
-                    select(Referral.id)
-                    .where(Referral.partner_id == busiest)
-                    .order_by(Referral.id.desc())
-                    .limit(1)
-                ).scalar_one()
-
-            def one_write() -> None:
-                """What a write to one of the busiest partner's referrals adds: its facts worked out again and
-                its cell recounted (rolled back)."""
-                with db.engine.connect() as connection, connection.begin() as transaction:
-                    metric_cells.refresh(connection, [newest])
-                    transaction.rollback()
-
-            times["one write (facts + busiest cell)"] = timed(runs, one_write)
+            found = scenarios(db)
+            times = {name: timed(runs, work) for name, work in found.work.items()}
         finally:
             db.close()
-    return Result(size, partners, cells, migrate_s, times)
+    return Result(size, found.partners, found.cells, migrate_s, times)
 
 
 def _months_before(day: date, months: int) -> date:
