@@ -41,7 +41,7 @@ from refdesk.domain.models import (
 )
 from refdesk.domain.row_order import REFERRAL_COLUMNS
 from refdesk.errors import RefDeskError
-from refdesk.services import metric_cells
+from refdesk.services import audit_chain, metric_cells
 from refdesk.storage import Database, search_index
 from refdesk.storage.engine import BEGIN_OPTION
 
@@ -100,7 +100,7 @@ def load(
                 "staff": directory.staff_count,
                 **written,
             }
-            writer.execute(
+            inserted = writer.execute(
                 insert(AuditEvent).values(
                     at=clock.aware(clock.now),
                     action="demo.load",
@@ -108,7 +108,10 @@ def load(
                     success=True,
                     detail=detail,
                 )
-            )
+            ).inserted_primary_key
+            # Written past the ORM, whose session hook seals audit rows: sealed here, in the same
+            # transaction (reliability.md 14).
+            audit_chain.seal(writer, own=[] if inserted is None else [int(inserted[0])])
     db.analyze()
     return Loaded(
         partners=len(directory.partners),

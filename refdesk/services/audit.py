@@ -1,5 +1,8 @@
 """The audit trail's writer: every service goes through ``audited`` so no write goes unrecorded.
 
+Every row is sealed into the keyed hash chain when its transaction commits (the session hook in
+``refdesk.domain.models.audit``, work in ``refdesk.services.audit_chain``), so writers only add rows.
+
 A successful write and its audit row commit together; a refused or failed write rolls back and then
 records one row with ``success=False`` and the error's message (RefDeskError messages carry no
 patient data). A bug (any other exception) is recorded as failed with its type only.
@@ -82,3 +85,14 @@ def _record_failure(
     except Exception:
         # The original error is what the caller must see; this one is logged (no patient data in it).
         log.exception("could not audit the failure of %s on %s %s", action, entity, entity_id)
+
+
+def record_view(db: Database, actor: Actor, referral_id: int) -> None:
+    """Record that ``actor`` opened referral ``referral_id`` and saw its patient's data: one
+    "referral.view" row (reliability.md 13: a view of a patient's record is audited like a change).
+
+    The detail view calls this once per opening, on its worker thread, after the referral is shown;
+    re-reading the same referral after an edit is not a new view.
+    """
+    with db.transaction() as session:
+        record(session, actor, "referral.view", "referral", referral_id)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, ForeignKey, Index, String, event
+from sqlalchemy.orm import Mapped, Session, SessionTransaction, UOWTransaction, mapped_column
 
 from refdesk.domain.models.base import Base, UTCDateTime
 from refdesk.domain.times import utc_now
@@ -16,8 +16,9 @@ class AuditEvent(Base):
     """Who did what to which record, when, and whether it worked.
 
     ``detail`` holds field names and old/new values of a change; error text stored here comes from
-    RefDeskError messages, which never carry patient data. ``chain_hash`` is the keyed hash chain that
-    makes the log tamper-evident (filled from issue 6/7 on).
+    RefDeskError messages, which never carry patient data. ``chain_hash`` is the row's link in the keyed
+    hash chain that makes the log tamper-evident (``refdesk.services.audit_chain``): set by the session
+    hook below when the transaction that wrote the row commits.
     """
 
     __tablename__ = "audit_event"
@@ -38,3 +39,33 @@ class AuditEvent(Base):
 
     def __repr__(self) -> str:
         return f"AuditEvent(id={self.id}, action={self.action!r}, entity={self.entity!r}:{self.entity_id})"
+
+
+# --- sealing ------------------------------------------------------------------------------------------------
+# Registered on every Session, once, at import (as the metric hooks are): every process that writes an audit
+# row through the ORM imports the models, so no such row is committed unsealed. The work lives in
+# ``refdesk.services.audit_chain`` (imported on first use: the models must not import the services).
+
+
+def _before_flush(session: Session, _context: UOWTransaction, _instances: Any) -> None:
+    from refdesk.services import audit_chain
+
+    audit_chain.note_new_rows(session)
+
+
+def _before_commit(session: Session) -> None:
+    from refdesk.services import audit_chain
+
+    audit_chain.seal_session(session)
+
+
+def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        from refdesk.services import audit_chain
+
+        audit_chain.forget_new_rows(session)
+
+
+event.listen(Session, "before_flush", _before_flush)
+event.listen(Session, "before_commit", _before_commit)
+event.listen(Session, "after_transaction_end", _after_transaction_end)
