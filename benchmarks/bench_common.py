@@ -56,7 +56,7 @@ def demo_database(data: Path, referrals: int, partners: int | None = None) -> Pa
         subprocess.run(
             [sys.executable, "-m", "refdesk", "demo", "--db", str(path), "--referrals", str(referrals),
              "--partners", str(count)],
-            check=True, env=child_env(),
+            check=True, env=child_env(), stdout=sys.stderr,  # stdout is for the figures
         )  # fmt: skip
     return path
 
