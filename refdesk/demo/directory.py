@@ -14,7 +14,7 @@ from itertools import accumulate
 from random import Random
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, func, insert, select, update
 
 from refdesk.demo import catalog, names
 from refdesk.demo.catalog import ServiceLineSpec
@@ -119,6 +119,21 @@ def _staff(connection: Connection, clock: DemoClock) -> tuple[dict[str, int], in
         connection.execute(insert(Staff), new)
     ids = {username: staff_id for username, staff_id in connection.execute(select(Staff.username, Staff.id))}
     return ids, len(new)
+
+
+def give_demo_passwords(connection: Connection) -> int:
+    """Demo databases made before sign-in existed: their demo staff have no password, so the demo would
+    open at first-run setup. Gives each demo account still without a password ``DEMO_PASSWORD``; call
+    it on demo databases only (never on a clinic's own). Returns how many accounts got one."""
+    usernames = [username for username, _, _ in names.STAFF]
+    without = select(Staff.id).where(
+        Staff.username.in_(usernames), (Staff.password_hash.is_(None)) | (Staff.password_hash == "")
+    )
+    ids = list(connection.scalars(without))
+    if ids:
+        password_hash = hash_password(names.DEMO_PASSWORD, salt=_DEMO_SALT)
+        connection.execute(update(Staff).where(Staff.id.in_(ids)).values(password_hash=password_hash))
+    return len(ids)
 
 
 def _service_lines(connection: Connection, clock: DemoClock, admin_id: int) -> tuple[list[LinePlan], int]:

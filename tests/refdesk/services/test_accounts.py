@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
-from sqlalchemy import text
+from sqlalchemy import text, update
 
 from refdesk.cli.demo import fill
+from refdesk.demo.directory import give_demo_passwords
 from refdesk.domain.models import Staff
 from refdesk.domain.vocab import StaffRole
 from refdesk.errors import AccessDenied, SignInError, ValidationError
@@ -436,3 +437,12 @@ def test_the_demo_database_opens_at_sign_in_with_admin_and_demo(db: Database) ->
     assert len(set(hashes.values())) == 1  # hashed once per fill
     assert sign_in(db, "tnguyen", DEMO_PASSWORD).role is StaffRole.COORDINATOR
     assert not password_change_required(db, admin)
+
+    # a demo database made before sign-in existed gets its demo passwords when the demo opens it
+    with db.engine.begin() as connection:
+        connection.execute(update(Staff).values(password_hash=None))
+    assert needs_setup(db)
+    with db.engine.begin() as connection:
+        assert give_demo_passwords(connection) == len(names.STAFF)
+        assert give_demo_passwords(connection) == 0
+    assert sign_in(db, DEMO_ADMIN, DEMO_PASSWORD).staff_id == admin.staff_id
