@@ -395,6 +395,18 @@ def test_the_intake_scripts_page_saves_a_version_and_asks_before_its_changes_are
     assert script.version == 2 and len(script.items) == 6
     assert saved_said(dialog)
 
+    # a line added meanwhile is there to choose when the scripts page is shown again
+    lines = dialog.page("service_lines")
+    assert isinstance(lines, ServiceLinesPage)
+    into(qtbot, lines.new_name)
+    type_text(qtbot, "Sleep study\n")
+    press(qtbot, Qt.Key.Key_PageDown, CTRL)
+    assert [page.line_combo.itemText(i) for i in range(page.line_combo.count())] == [
+        "Physical therapy",
+        "Sleep study",
+    ]
+    assert page.line_id == service_line_id
+
 
 # -- idle lock --------------------------------------------------------------------------------------------
 
@@ -410,8 +422,10 @@ def test_the_idle_lock_page_saves_the_minutes_for_an_administrator(
     into(qtbot, page.minutes)
     press(qtbot, Qt.Key.Key_A, CTRL)
     type_text(qtbot, "15")
-    press(qtbot, Qt.Key.Key_Tab)
+    with qtbot.waitSignal(dialog.idle_minutes_changed) as told, qtbot.waitSignal(dialog.saved) as saved:
+        press(qtbot, Qt.Key.Key_Tab)
     assert security_settings.idle_minutes(db) == 15
+    assert told.args == [15] and saved.args == ["idle_lock"]  # the running idle watch is told
     assert saved_said(dialog)
     assert page.minutes.maximum() == 60 and page.minutes.minimum() == 1
 

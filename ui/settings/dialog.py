@@ -67,11 +67,15 @@ class SettingsDialog(QDialog):
 
     Signals:
         page_changed(str): another page is shown; its key.
-        saved(): a page saved an edit (the main window may refresh what shows settings: its title).
+        saved(str): a page saved an edit; the page's key (the main window refreshes what shows it: its
+            title after "letterhead", the pickers after "service_lines", an open checklist after
+            "intake_scripts").
+        idle_minutes_changed(int): the idle-lock minutes were saved (the running idle watch follows).
     """
 
     page_changed = Signal(str)
-    saved = Signal()
+    saved = Signal(str)
+    idle_minutes_changed = Signal(int)
 
     def __init__(
         self,
@@ -190,7 +194,10 @@ class SettingsDialog(QDialog):
             page = spec.factory(self._db, self._actor, holder)
             saved = getattr(page, "saved", None)
             if saved is not None and hasattr(saved, "connect"):
-                saved.connect(self._page_saved)
+                saved.connect(lambda *_args: self._page_saved(spec.key))
+            minutes = getattr(page, "minutes_changed", None)
+            if minutes is not None and hasattr(minutes, "connect"):
+                minutes.connect(self.idle_minutes_changed)
             return page
 
         return build
@@ -229,10 +236,14 @@ class SettingsDialog(QDialog):
         if focused is not None and focused is not self.page_list and self.stack.isAncestorOf(focused):
             self.page_list.setFocus(Qt.FocusReason.OtherFocusReason)
 
-    def _page_saved(self, *_args: object) -> None:
+    def _page_saved(self, key: str) -> None:
         self.status.setText(f"Saved at {datetime.now():%H:%M:%S}.")
         self.status.show()
-        self.saved.emit()
+        for other, holder in self._holders.items():
+            follow = getattr(holder.content(), "settings_changed", None) if holder.built else None
+            if other != key and callable(follow):
+                follow(key)
+        self.saved.emit(key)
 
     def _close_now(self) -> None:
         super().reject()

@@ -23,10 +23,12 @@ class IdleLockPage(QWidget):
 
     Signals:
         saved(str): the minutes were saved (``"minutes"``).
+        minutes_changed(int): the minutes as saved (the running idle watch follows them).
         loaded(): the stored value is shown.
     """
 
     saved = Signal(str)
+    minutes_changed = Signal(int)
     loaded = Signal()
 
     def __init__(self, db: Database, actor: Actor, runner: TaskRunner, parent: QWidget | None = None) -> None:
@@ -98,6 +100,7 @@ class IdleLockPage(QWidget):
             self._stored = stored
             self._set_error("")
             self.saved.emit("minutes")
+            self.minutes_changed.emit(stored)
 
         def failed(error: BaseException) -> None:
             if isinstance(error, ValidationError):

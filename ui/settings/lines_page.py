@@ -117,8 +117,9 @@ class ServiceLinesPage(QWidget):
         left.addLayout(adding)
         left.addWidget(self.new_error)
         left.addWidget(self.toggle_button, 0, Qt.AlignmentFlag.AlignLeft)
-        for widget in (new_label, self.new_name, self.add_button, self.toggle_button):
-            widget.setVisible(self.editable)
+        if not self.editable:  # hidden, never shown: shown without a parent yet, a widget is a window
+            for widget in (new_label, self.new_name, self.add_button, self.toggle_button):
+                widget.hide()
 
         self.fields = FieldSet(self)
         form = QFormLayout()

@@ -6,10 +6,12 @@ missing (a build without it) shows a plain "not available" line instead of break
 ``widget_page`` and ``dialog_page`` make such factories from an import path; ``dialog_page`` embeds a
 ``QDialog`` (see ``ui.settings.embed``).
 
-What a page may offer the dialog (both optional, found by name):
+What a page may offer the dialog (all optional, found by name):
     ``saved`` (a signal, any arguments): an edit was saved; the dialog says "Saved at ...".
+    ``settings_changed(key)``: another page (``key``) saved an edit; follow it if it matters here.
     ``maybe_leave(then=None) -> bool``: whether the page may be left now (unsaved work asks first;
         ``then`` runs once a save the user chose has finished).
+    ``minutes_changed`` (a signal, int): the idle-lock minutes were saved.
 
 Work a page runs off the GUI thread goes through the dialog's runner: ``runner_for(parent)``.
 """
@@ -157,9 +159,9 @@ def _service_lines(db: Database, actor: Actor, parent: QWidget) -> QWidget:
 
 
 def _intake_scripts(db: Database, actor: Actor, parent: QWidget) -> QWidget:
-    from ui.dialogs.intake_scripts import IntakeScriptsPage
+    from ui.settings.intake_page import SettingsIntakeScriptsPage
 
-    return IntakeScriptsPage(db, actor, runner_for(parent), parent)
+    return SettingsIntakeScriptsPage(db, actor, runner_for(parent), parent)
 
 
 def _idle_lock(db: Database, actor: Actor, parent: QWidget) -> QWidget:
