@@ -3,6 +3,7 @@ pruned to the last 14 daily and 8 weekly; restored only from a sound RefDesk fil
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import stat
 import threading
@@ -13,11 +14,20 @@ from pathlib import Path
 import pytest
 
 from refdesk import paths
-from refdesk.errors import StorageError
+from refdesk.errors import OperationCancelled, StorageError
 from refdesk.services.actor import Actor
 from refdesk.services.referrals import NewReferral, create_referral
-from refdesk.storage import Database
-from refdesk.storage.backup import backup_name, list_backups, make_backup, prune, restore
+from refdesk.storage import Database, backup, backup_schedule
+from refdesk.storage.backup import (
+    backup_name,
+    list_backups,
+    make_backup,
+    prune,
+    remove_stale_temporaries,
+    restore,
+)
+from refdesk.storage.recovery import good_backups, newest_good_backup
+from tests.refdesk.storage.helpers import Child
 
 
 def referral_count(path: Path) -> int:
@@ -214,3 +224,111 @@ def test_the_default_backup_folder_is_in_the_data_folder_and_private(refdesk_hom
     folder = paths.backup_dir()
     assert folder == refdesk_home / "backups" and folder.is_dir()
     assert mode(folder) == 0o700
+
+
+# -- cancel, leftovers of interrupted backups, what a backup holds ---------------------------------------
+
+
+def big_database(path: Path, megabytes: int) -> None:
+    """A RefDesk database made large with a filler table (what matters to a backup is the page count)."""
+    Database.open(path).close()
+    connection = sqlite3.connect(path)
+    connection.execute("CREATE TABLE filler (b BLOB)")
+    connection.executemany("INSERT INTO filler VALUES (randomblob(1048576))", [()] * megabytes)
+    connection.commit()
+    connection.close()
+
+
+@pytest.mark.parametrize("when", ["before", "between steps", "during the check"])
+def test_a_cancelled_backup_stops_and_leaves_no_file(
+    when: str, db: Database, referral_id: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(backup, "PAGES_PER_STEP", 4)
+    folder = tmp_path / "backups"
+    steps: list[tuple[int, int]] = []
+    asked: list[bool] = []
+
+    def should_stop() -> bool:
+        if when == "before":
+            stop = True
+        elif when == "between steps":
+            stop = len(steps) == 2
+        else:  # the copy is complete: only the check is left
+            stop = bool(steps) and steps[-1][0] == steps[-1][1]
+        asked.append(stop)
+        return stop
+
+    with pytest.raises(OperationCancelled, match="no backup was made"):
+        make_backup(
+            db, folder, progress=lambda done, total: steps.append((done, total)), should_stop=should_stop
+        )
+
+    assert not folder.exists() or list(folder.iterdir()) == []
+    assert list_backups(folder) == []
+    if when == "between steps":
+        assert len(steps) == 2 and steps[-1][0] < steps[-1][1]  # stopped before the copy was done
+    make_backup(db, folder)  # nothing left in the way of the next one
+
+
+def test_a_backup_counts_its_referrals_and_partners(
+    db: Database, referral_id: int, partner_id: int, tmp_path: Path
+) -> None:
+    info = make_backup(db, tmp_path / "backups")
+
+    assert (info.referrals, info.partners) == (1, 1)
+    [listed] = list_backups(tmp_path / "backups")
+    assert (listed.referrals, listed.partners) == (1, 1)
+    info.path.write_bytes(b"not a database any more")
+    [broken] = list_backups(tmp_path / "backups")
+    assert (broken.referrals, broken.partners) == (None, None)
+
+
+def test_stale_temporaries_are_removed_but_a_running_backups_file_and_strangers_are_kept(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    names = {
+        "old": "refdesk-2026-11-20T080000.db.tmp",
+        "old journal": "refdesk-2026-11-20T080000.db.tmp-journal",
+        "young": "refdesk-2026-11-23T080000.db.tmp",
+        "backup": "refdesk-2026-11-19T080000.db",
+        "stranger": "holiday-2026-11-20T080000.db.tmp",
+    }
+    for name in names.values():
+        (folder / name).write_bytes(b"x")
+    two_hours_ago = datetime.now().timestamp() - 7200
+    for key in ("old", "old journal", "backup", "stranger"):
+        os.utime(folder / names[key], (two_hours_ago, two_hours_ago))
+
+    removed = remove_stale_temporaries(folder)
+
+    assert sorted(p.name for p in removed) == sorted([names["old"], names["old journal"]])
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        [names["young"], names["backup"], names["stranger"]]
+    )
+    assert remove_stale_temporaries(folder, older_than=timedelta(0)) == [folder / names["young"]]
+    assert remove_stale_temporaries(tmp_path / "no such folder") == []
+
+
+@pytest.mark.slow
+def test_a_backup_killed_midway_is_never_listed_nor_offered(tmp_path: Path) -> None:
+    source = tmp_path / "big.db"
+    big_database(source, 24)
+    folder = tmp_path / "backups"
+
+    with Child("backup_child.py", str(source), str(folder), log=tmp_path / "child.log") as child:
+        child.wait(lambda lines: len(lines) >= 5, "five steps")
+        child.kill()
+    steps = [line.split() for line in child.lines]
+    assert all(word == "step" for word, *_ in steps) and int(steps[-1][1]) < int(steps[-1][2])
+
+    leftovers = sorted(folder.iterdir())  # the unfinished copy, and its rollback journal
+    assert leftovers[0].name.endswith(".db.tmp")
+    assert all(p.name.startswith(leftovers[0].name) for p in leftovers)
+    assert list_backups(folder) == []
+    assert newest_good_backup(folder) is None and good_backups(folder) == []
+    assert backup_schedule.backup_due_today(folder)
+
+    assert sorted(remove_stale_temporaries(folder, older_than=timedelta(0))) == leftovers
+    assert list(folder.iterdir()) == []
