@@ -8,12 +8,14 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QEvent, QObject, QSettings, Qt
-from PySide6.QtWidgets import QApplication, QCheckBox, QLabel, QTableWidget, QWidget
+from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QApplication, QCheckBox, QInputDialog, QLabel, QTableWidget, QWidget
 from pytestqt.qtbot import QtBot
 
 from refdesk.domain.lifecycle import CloseReason, State
 from refdesk.domain.vocab import AttemptOutcome, PartnerCategory
+from refdesk.services import accounts, security_settings
 from refdesk.services.actor import Actor
 from refdesk.services.catalog import NewPartner, create_partner
 from refdesk.services.referrals import NewReferral, create_referral, get_referral
@@ -25,6 +27,7 @@ from ui.dialogs.book_appointment import BookAppointmentDialog
 from ui.dialogs.close_referral import CloseReferralDialog
 from ui.dialogs.new_referral import NewReferralDialog
 from ui.main_window import MainWindow, ShortcutsDialog
+from ui.session.password import PasswordDialog
 from ui.widgets.dates import format_date
 
 ALT = Qt.KeyboardModifier.AltModifier
@@ -315,3 +318,104 @@ def test_file_import_opens_the_wizard_and_an_import_refreshes_the_window(
     wizard.imported.emit(3)
     assert "3 imported." in window.statusBar().currentMessage()
     wizard.reject()
+
+
+@pytest.fixture
+def admin(db: Database, actor: Actor) -> Actor:
+    """Maria sets up the clinic: an administrator with a password."""
+    return accounts.set_up_clinic(
+        db, clinic_name="Riverside Community Clinic", username=actor.username, full_name="Maria Lopez",
+        password="river-stone-42",
+    )  # fmt: skip
+
+
+def test_the_title_names_the_clinic_and_who_is_signed_in_never_a_patient(
+    qtbot: QtBot, db: Database, admin: Actor, prefs: QSettings, referral_id: int
+) -> None:
+    window = open_window(qtbot, db, admin, prefs, demo=True)
+    title = "RefDesk — Riverside Community Clinic — Maria Lopez — DEMO"
+    assert window.windowTitle() == title
+    window.open_referral(referral_id)
+    qtbot.waitUntil(lambda: window.detail.referral_id == referral_id)
+    assert window.windowTitle() == title
+
+
+def test_the_file_menu_locks_switches_user_and_changes_my_password(
+    qtbot: QtBot, db: Database, admin: Actor, prefs: QSettings
+) -> None:
+    window = open_window(qtbot, db, admin, prefs)
+    with qtbot.waitSignal(window.lock_requested):
+        press_on(qtbot, window, Qt.Key.Key_L, CTRL)
+    switch = window.findChild(QAction, "fileSwitchUser")
+    assert switch is not None
+    with qtbot.waitSignal(window.switch_user_requested):
+        switch.trigger()
+
+    change = window.findChild(QAction, "fileChangePassword")
+    assert change is not None
+    change.trigger()
+    qtbot.waitUntil(lambda: isinstance(QApplication.activeModalWidget(), PasswordDialog))
+    dialog = QApplication.activeModalWidget()
+    assert isinstance(dialog, PasswordDialog)
+    for field, text in (
+        (dialog.old, "not-it-at-all"),
+        (dialog.new, "a-new-one-2027"),
+        (dialog.repeat, "a-new-one-2027"),
+    ):
+        field.setFocus()
+        qtbot.keyClicks(field, text)
+    qtbot.keyClick(dialog.repeat, Qt.Key.Key_Return)
+    assert dialog.isVisible() and dialog.errors.text("old") == "That is not your current password."
+    dialog.old.clear()
+    qtbot.keyClicks(dialog.old, "river-stone-42")
+    with qtbot.waitSignal(dialog.accepted):
+        qtbot.keyClick(dialog.old, Qt.Key.Key_Return)
+    assert "password is changed" in window.statusBar().currentMessage()
+    assert accounts.sign_in(db, admin.username, "a-new-one-2027").staff_id == admin.staff_id
+
+
+def test_only_an_administrator_has_staff_audit_backups_and_the_automatic_lock(
+    qtbot: QtBot, db: Database, actor: Actor, prefs: QSettings
+) -> None:
+    names = ("settingsStaff", "settingsAudit", "settingsBackups", "settingsIdleLock")
+    front_desk = open_window(qtbot, db, actor, prefs)
+    assert [n for n in names if front_desk.findChild(QAction, n) is not None] == []
+    front_desk.close()
+    admin = accounts.set_up_clinic(
+        db,
+        clinic_name="Riverside",
+        username=actor.username,
+        full_name="Maria Lopez",
+        password="river-stone-42",
+    )
+    window = open_window(qtbot, db, admin, prefs)
+    assert [n for n in names if window.findChild(QAction, n) is not None] == list(names)
+
+    def set_twelve() -> None:
+        box = QApplication.activeModalWidget()
+        assert isinstance(box, QInputDialog)
+        box.setIntValue(12)
+        box.accept()
+
+    QTimer.singleShot(0, set_twelve)  # the input dialog runs its own loop
+    with qtbot.waitSignal(window.idle_minutes_changed) as changed:
+        lock_entry = window.findChild(QAction, "settingsIdleLock")
+        assert lock_entry is not None
+        lock_entry.trigger()
+    assert changed.args == [12] and security_settings.idle_minutes(db) == 12
+
+
+def test_a_locked_window_shows_a_blank_page_and_comes_back_as_it_was(
+    qtbot: QtBot, window: MainWindow, referral_id: int
+) -> None:
+    window.open_referral(referral_id)
+    qtbot.waitUntil(lambda: window.detail.referral_id == referral_id)
+    title = window.windowTitle()
+    window.set_locked(True)
+    assert window.windowTitle() == "RefDesk — Locked" and not window.menuBar().isEnabled()
+    assert not window.tabs.isVisible() and not window.detail.isVisible()
+    locked_page = window.findChild(QWidget, "lockedPage")
+    assert locked_page is not None and locked_page.isVisible()
+    window.set_locked(False)
+    assert window.windowTitle() == title and window.menuBar().isEnabled()
+    assert window.detail.isVisible() and window.detail.referral_id == referral_id
