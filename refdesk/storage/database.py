@@ -2,6 +2,11 @@
 
 Reads use ``session()``; every write goes through ``transaction()``, which commits when the block ends
 (each edit is saved when it is made, reliability promise 6) and rolls back everything on an error.
+
+A database that cannot be written (a read-only file or folder, a full disk, a failing disk) is a
+``StorageError`` in plain words, from ``open()`` and from ``transaction()`` alike; SQLite rolls the
+change back, so the file keeps everything committed before. SQL parameters never appear in error
+messages (``hide_parameters``): a bug's traceback goes to the log, and the log carries no patient data.
 """
 
 from __future__ import annotations
@@ -51,10 +56,11 @@ class Database:
         if path.is_dir():
             raise StorageError(f"{path} is a folder, not a database file.")
         _make_private(path)
-        database = cls(make_engine(sqlite_url(path)), path)
+        database = cls(make_engine(sqlite_url(path), hide_parameters=True), path)
         try:
             if upgrade:
                 migrate.ensure_current(database.engine)
+                database._check_writable()
             else:
                 with database.engine.connect() as connection:
                     connection.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar()
@@ -74,11 +80,31 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """One write transaction (BEGIN IMMEDIATE): committed at the end of the block, or not at all."""
-        with self._write_sessions() as session, session.begin():
-            yield session
+        """One write transaction (BEGIN IMMEDIATE): committed at the end of the block, or not at all.
+
+        Raises:
+            StorageError: the change could not be saved because the disk is full, failing, or the file
+                or its folder is read-only (nothing of it was saved). Other errors pass unchanged.
+        """
+        try:
+            with self._write_sessions() as session, session.begin():
+                yield session
+        except exc.OperationalError as error:
+            problem = describe_write_error(self.path, error)
+            if problem is None:
+                raise
+            raise StorageError(problem) from error
         for listener in list(self._write_listeners):
             listener()
+
+    def _check_writable(self) -> None:
+        """Write the header's ``user_version`` back unchanged and roll back (nothing reaches the file):
+        SQLite opens a read-only file for reading without a word, and even grants it ``BEGIN
+        IMMEDIATE`` in WAL mode, so the refusal must come now, not at the first save of the day."""
+        with self._writer.connect() as connection, connection.begin() as transaction:
+            version = int(connection.exec_driver_sql("PRAGMA user_version").scalar_one())
+            connection.exec_driver_sql(f"PRAGMA user_version = {version}")
+            transaction.rollback()
 
     def add_write_listener(self, listener: Callable[[], None]) -> None:
         """Call ``listener()`` after every committed ``transaction()`` (on the writer's thread): the
@@ -136,16 +162,46 @@ def _make_private(path: Path) -> None:
         raise StorageError(f"Cannot create {path}: {error.strerror}.") from error
 
 
+def describe_write_error(path: Path | None, error: exc.DBAPIError) -> str | None:
+    """Plain words for a change that could not be saved because of the disk or the file's permissions;
+    None for any other error (a constraint, a bug), which the caller lets through unchanged."""
+    message = _sqlite_message(error)
+    where = str(path) if path is not None else "the database"
+    if "full" in message:
+        return f"The disk holding {where} is full: the change was not saved. Free some space and try again."
+    if "readonly" in message or "read-only" in message or "unable to open" in message:
+        return (
+            f"Cannot save to {where}: the file or its folder is read-only, or you may not write there. "
+            "The change was not saved."
+        )
+    if "disk i/o error" in message:
+        return (
+            f"The disk holding {where} could not be written (a disk error, or no room left): the change "
+            "was not saved. Check the disk, then try again."
+        )
+    return None
+
+
+def _sqlite_message(error: exc.DBAPIError) -> str:
+    original = error.orig
+    return str(original).lower() if original is not None else str(error).lower()
+
+
 def describe_sqlite_error(path: Path, error: exc.DBAPIError) -> str:
     """Plain words for the SQLite errors a person can meet when opening a file (no patient data)."""
     original = error.orig
-    message = str(original).lower() if original is not None else str(error).lower()
+    message = _sqlite_message(error)
     if "not a database" in message or "malformed" in message or "corrupt" in message:
         return f"{path.name} is damaged or is not a RefDesk database. Restore it from a backup."
     if "readonly" in message or "read-only" in message or "unable to open" in message:
-        return f"Cannot write to {path}: check that the folder exists and that you may write to it."
+        return (
+            f"Cannot write to {path}: check that the folder exists and that you may write to it and to "
+            "the file."
+        )
     if "disk is full" in message or "full" in message:
         return f"The disk holding {path} is full. Free some space and try again."
+    if "disk i/o error" in message:
+        return f"The disk holding {path} could not be written (a disk error, or no room left)."
     if "locked" in message or "busy" in message:
         return f"{path.name} is in use by another program. Close it and try again."
     if isinstance(original, sqlite3.Error):
