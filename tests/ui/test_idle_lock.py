@@ -276,6 +276,8 @@ def test_a_locked_screen_shows_no_patient_even_with_a_modal_dialog_open(
         assert box.isVisible() and form.isVisible()  # covered, not closed
         assert {box.windowTitle(), form.windowTitle()} == {LOCKED_TITLE}
         assert QApplication.activeModalWidget() is screen  # above the running message box
+        box.setWindowTitle("Call Zoë Nguyễn back")  # a covered window retitling itself stays "Locked"
+        assert box.windowTitle() == LOCKED_TITLE
         # A window that opens while locked (a background task's message) is covered as it shows.
         late = QMessageBox(QMessageBox.Icon.Warning, "Zoë Nguyễn", "Nguyễn: saved", parent=window)
         late.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -285,7 +287,7 @@ def test_a_locked_screen_shows_no_patient_even_with_a_modal_dialog_open(
         late.close()
         sign_in_on(qtbot, screen, None, PASSWORD)
         qtbot.waitUntil(lambda: not session.locked)
-        assert box.isVisible() and box.windowTitle() == "Zoë Nguyễn"
+        assert box.isVisible() and box.windowTitle() == "Call Zoë Nguyễn back"  # its latest title
         assert form.windowTitle() == "New referral — Zoë Nguyễn"
 
     failures = inside_exec(qtbot, box, while_the_box_runs)

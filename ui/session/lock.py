@@ -36,6 +36,7 @@ from refdesk import APP_NAME
 LOCKED_TITLE = f"{APP_NAME} — Locked"
 #: Window kinds that are not windows a person works in: closed (popups) or left alone (the rest).
 _TRANSIENT = (Qt.WindowType.Popup, Qt.WindowType.ToolTip, Qt.WindowType.SplashScreen)
+_MAX_POPUPS = 16
 
 
 class Lockable(Protocol):
@@ -106,7 +107,10 @@ class ScreenLock(QObject):
             return
         self.locked, self._main, self._keep = True, main, keep
         QToolTip.hideText()
-        while (popup := QApplication.activePopupWidget()) is not None:
+        for _ in range(_MAX_POPUPS):  # nested menus: one close each (bounded, should one refuse to close)
+            popup = QApplication.activePopupWidget()
+            if popup is None:
+                break
             popup.close()
         main.set_locked(True)
         for window in QApplication.topLevelWidgets():
@@ -138,6 +142,13 @@ class ScreenLock(QObject):
         kind = event.type()
         if kind == QEvent.Type.ToolTip:
             return True  # no tooltip (a patient's name in a cell) while locked
+        if kind == QEvent.Type.WindowTitleChange and watched in self._curtains:
+            # A covered window retitled itself (progress, a name): keep its new title for later, not now.
+            assert isinstance(watched, QWidget)
+            if watched.windowTitle() != LOCKED_TITLE:
+                self._titles[watched] = watched.windowTitle()
+                watched.setWindowTitle(LOCKED_TITLE)
+            return False
         if (
             kind == QEvent.Type.Show
             and isinstance(watched, QWidget)
@@ -149,6 +160,7 @@ class ScreenLock(QObject):
 
     def release(self) -> None:
         """The same person is back: every window as it was, titles included."""
+        self._stop_watching()  # first: the titles put back below are not retitles to catch
         for window, curtain in list(self._curtains.items()):
             if _alive(window):
                 window.setWindowTitle(self._titles.get(window, window.windowTitle()))
@@ -160,20 +172,24 @@ class ScreenLock(QObject):
     def discard(self) -> None:
         """Someone else signed in: the covered windows are closed (dialogs rejected, ending their
         ``exec()``), nothing of them is saved. The main window stays locked: the caller replaces it."""
-        windows = [window for window in self._curtains if _alive(window)]
+        self._stop_watching()
         for window, curtain in list(self._curtains.items()):
-            if _alive(window):
-                curtain.remove()
-        for window in windows:
+            if not _alive(window):
+                continue
             if isinstance(window, QDialog):
                 window.reject()
             window.close()
+            if _alive(window):  # hidden now; its curtain goes with it
+                curtain.remove()
         self._finish()
 
-    def _finish(self) -> None:
+    def _stop_watching(self) -> None:
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self)
+
+    def _finish(self) -> None:
+        self._stop_watching()
         self._curtains.clear()
         self._titles.clear()
         self._main = self._keep = None
