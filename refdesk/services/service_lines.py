@@ -88,19 +88,8 @@ class LineRecord:
 
     @classmethod
     def of(cls, line: ServiceLine) -> LineRecord:
-        return cls(
-            id=line.id,
-            name=line.name,
-            description=line.description,
-            criteria=line.criteria,
-            required_records=tuple(line.required_records or ()),
-            how_to_refer=line.how_to_refer,
-            after_referral=line.after_referral,
-            ack_target_hours=line.ack_target_hours,
-            first_contact_target_hours=line.first_contact_target_hours,
-            max_attempts=line.max_attempts,
-            active=line.active,
-        )
+        values = {name: getattr(line, name) for name in cls.__dataclass_fields__}
+        return cls(**{**values, "required_records": tuple(line.required_records or ())})
 
 
 # -- who may change settings ---------------------------------------------------------------------------
