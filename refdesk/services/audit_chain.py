@@ -59,6 +59,8 @@ CHUNK = 5000
 _ROW_DOMAIN = b"refdesk audit row v1\x00"
 _ANCHOR_DOMAIN = b"refdesk audit anchor v1\x00"
 _OWN_ROWS = "refdesk.audit_rows"
+#: One encoder for every row (``json.dumps`` with options builds a new one per call).
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 _table = Base.metadata.tables["audit_event"]
 _setting = Base.metadata.tables["setting"]
@@ -75,6 +77,21 @@ SEALED_COLUMNS = (
 )
 ROW_COLUMNS = (*SEALED_COLUMNS, _table.c.chain_hash)
 
+# The statements of a seal, built once: a write pays for executing them, not for building them.
+_id, _hash = _table.c.id, _table.c.chain_hash
+_READ_ANCHOR = select(_setting.c.value).where(_setting.c.key == ANCHOR_KEY)
+#: PostgreSQL: one sealer at a time (SQLite ignores it: its writers are serialised by BEGIN IMMEDIATE).
+_READ_ANCHOR_LOCKED = _READ_ANCHOR.with_for_update()
+_UPDATE_ANCHOR = update(_setting).where(_setting.c.key == ANCHOR_KEY).values(value=bindparam("anchor"))
+_INSERT_ANCHOR = insert(_setting).values(key=ANCHOR_KEY, value=bindparam("anchor"))
+_HASH_OF = select(_hash).where(_id == bindparam("row_id"))
+_HASH_BEFORE = select(_hash).where(_id < bindparam("row_id")).order_by(_id.desc()).limit(1)
+_ANY_SEALED = select(_id).where(_hash.is_not(None)).limit(1)
+_LAST_SEALED = select(_id).where(_hash.is_not(None)).order_by(_id.desc()).limit(1)
+_ROWS_IN = select(*SEALED_COLUMNS).where(_id.in_(bindparam("ids", expanding=True))).order_by(_id)
+_ROWS_AFTER = select(*SEALED_COLUMNS).where(_id > bindparam("after")).order_by(_id).limit(CHUNK)
+_STORE = update(_table).where(_id == bindparam("row_id")).values(chain_hash=bindparam("row_hash"))
+
 
 # -- the seal of one row and of the anchor ---------------------------------------------------------------
 
@@ -86,7 +103,7 @@ def canonical(row: Row[*tuple[Any, ...]] | Sequence[Any]) -> bytes:
     row_id, at, staff_id, action, entity, entity_id, success, detail = tuple(row)[:8]
     moment = at.isoformat() if isinstance(at, datetime) else at
     values = [row_id, moment, staff_id, action, entity, entity_id, bool(success), detail]
-    return json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return _ENCODER.encode(values).encode("utf-8")
 
 
 class Sealer:
@@ -146,10 +163,7 @@ def _anchor_mac(key: AuditKey, last_id: int, last_hash: str) -> str:
 
 def read_anchor(connection: Connection, *, for_update: bool = False) -> tuple[bool, object]:
     """(whether the anchor row exists, its stored value)."""
-    query = select(_setting.c.value).where(_setting.c.key == ANCHOR_KEY)
-    if for_update:
-        query = query.with_for_update()  # PostgreSQL: one sealer at a time (SQLite: BEGIN IMMEDIATE)
-    row = connection.execute(query).first()
+    row = connection.execute(_READ_ANCHOR_LOCKED if for_update else _READ_ANCHOR).first()
     return (False, None) if row is None else (True, row[0])
 
 
@@ -205,7 +219,7 @@ def _trouble(connection: Connection, key: AuditKey, exists: bool, anchor: Anchor
         return "missing"
     if anchor is None or (anchor.key_id == key.key_id and not anchor.valid(key)):
         return "changed"
-    stored = connection.execute(select(_table.c.chain_hash).where(_table.c.id == anchor.last_id)).first()
+    stored = connection.execute(_HASH_OF, {"row_id": anchor.last_id}).first()
     if stored is None or stored[0] != anchor.hash:
         return "newest rows deleted or changed"
     return None
@@ -217,28 +231,22 @@ def _seal_and_anchor(
     sealed, last = _seal_rows(connection, Sealer(key), previous, after, ids)
     if last is not None:
         value = Anchor.make(key, *last).to_json()
-        if exists:
-            connection.execute(update(_setting).where(_setting.c.key == ANCHOR_KEY).values(value=value))
-        else:
-            connection.execute(insert(_setting).values(key=ANCHOR_KEY, value=value))
+        connection.execute(_UPDATE_ANCHOR if exists else _INSERT_ANCHOR, {"anchor": value})
     return sealed
 
 
 def _any_sealed(connection: Connection) -> bool:
-    query = select(_table.c.id).where(_table.c.chain_hash.is_not(None)).limit(1)
-    return connection.execute(query).first() is not None
+    return connection.execute(_ANY_SEALED).first() is not None
 
 
 def _last_sealed_id(connection: Connection) -> int:
-    query = select(_table.c.id).where(_table.c.chain_hash.is_not(None)).order_by(_table.c.id.desc()).limit(1)
-    return int(connection.execute(query).scalar() or 0)
+    return int(connection.execute(_LAST_SEALED).scalar() or 0)
 
 
 def _hash_before(connection: Connection, row_id: int) -> str:
     """The stored seal of the row before ``row_id`` (empty when none): where sealing carries on when the
     anchor cannot be trusted."""
-    query = select(_table.c.chain_hash).where(_table.c.id < row_id).order_by(_table.c.id.desc()).limit(1)
-    return connection.execute(query).scalar() or ""
+    return connection.execute(_HASH_BEFORE, {"row_id": row_id}).scalar() or ""
 
 
 def _write_trail_row(connection: Connection, action: str, detail: dict[str, Any]) -> int:
@@ -255,7 +263,6 @@ def _seal_rows(
 ) -> tuple[int, tuple[int, str] | None]:
     """Seal, in id order, the rows ``ids`` (None: every row above ``after``), each from the one before;
     returns the count and the last (id, seal)."""
-    store = update(_table).where(_table.c.id == bindparam("row_id")).values(chain_hash=bindparam("row_hash"))
     sealed, last = 0, None
     for rows in _rows(connection, after, ids):
         if not rows:
@@ -264,7 +271,7 @@ def _seal_rows(
         for row in rows:
             previous = sealer.row_hash(previous, row)
             changes.append({"row_id": row[0], "row_hash": previous})
-        connection.execute(store, changes)
+        connection.execute(_STORE, changes)
         sealed += len(rows)
         last = (int(rows[-1][0]), previous)
     return sealed, last
@@ -277,13 +284,11 @@ def _rows(
     if ids is not None:
         ordered = sorted(ids)
         for start in range(0, len(ordered), CHUNK):
-            query = select(*SEALED_COLUMNS).where(_table.c.id.in_(ordered[start : start + CHUNK]))
-            yield connection.execute(query.order_by(_table.c.id)).all()
+            yield connection.execute(_ROWS_IN, {"ids": ordered[start : start + CHUNK]}).all()
         return
     cursor = after
     while True:
-        page = select(*SEALED_COLUMNS).where(_table.c.id > cursor).order_by(_table.c.id).limit(CHUNK)
-        rows = connection.execute(page).all()
+        rows = connection.execute(_ROWS_AFTER, {"after": cursor}).all()
         if not rows:
             return
         yield rows
