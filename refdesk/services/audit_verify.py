@@ -41,6 +41,7 @@ from refdesk.storage import Database
 MAX_PROBLEMS = 20
 CHUNK = 5000
 CANCELLED = "Checking the audit trail was cancelled."
+MISSING_KEY = "The audit trail cannot be verified: the key is missing"
 NOT_HERE = "sealed with a key that is not on this computer (cannot be verified)"
 
 _table = ROW_COLUMNS[0].table
@@ -101,33 +102,36 @@ def verify(
     progress: Callable[[int, int], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> AuditVerdict:
-    """Check every row's seal and the anchor; ``progress(done, total)`` after each chunk.
+    """Check every row's seal and the anchor; ``progress(done, total)`` after each chunk. An empty log
+    needs no key.
 
     Raises:
-        AuditKeyError: this computer has no audit key (or cannot read it): nothing can be verified.
+        AuditKeyError: there are rows, and this computer has no audit key (``MISSING_KEY``) or cannot
+            read it: nothing can be verified.
         OperationCancelled: ``should_stop()`` became true.
     """
-    key = load_key()
-    if key is None:
-        raise AuditKeyError(
-            f"The audit trail cannot be verified: the key is missing ({paths.audit_key_path()})."
-        )
     with db.engine.connect() as connection, connection.begin():
-        return _verify(connection, key, progress, should_stop)
+        total = connection.execute(select(func.count()).select_from(_table)).scalar() or 0
+        exists, value = read_anchor(connection)
+        if total == 0 and not exists:
+            return AuditVerdict(ok=True, rows=0, checked=0)
+        key = load_key()
+        if key is None:
+            raise AuditKeyError(f"{MISSING_KEY} ({paths.audit_key_path()}).")
+        return _verify(connection, key, total, (exists, value), progress, should_stop)
 
 
 def _verify(
     connection: Connection,
     key: AuditKey,
+    total: int,
+    stored_anchor: tuple[bool, object],
     progress: Callable[[int, int], None] | None,
     should_stop: Callable[[], bool] | None,
 ) -> AuditVerdict:
-    total = connection.execute(select(func.count()).select_from(_table)).scalar() or 0
-    exists, value = read_anchor(connection)
+    exists, value = stored_anchor
     found = _Findings()
     if not exists:
-        if total == 0:
-            return AuditVerdict(ok=True, rows=0, checked=0, key_id=key.key_id)
         if (
             connection.execute(select(_table.c.id).where(_table.c.chain_hash.is_not(None)).limit(1)).first()
             is None

@@ -3,8 +3,10 @@ never a traceback."""
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -111,3 +113,59 @@ def test_the_console_script_is_installed() -> None:
     exe = Path(sys.executable).with_name("refdesk")
     result = subprocess.run([str(exe), "--version"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and result.stdout.startswith("RefDesk ")
+
+
+# -- the audit trail's line -----------------------------------------------------------------------------
+
+
+def test_check_says_the_audit_trail_is_intact(
+    db: Database, db_path: Path, referral_id: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db.close()
+    code, out, _ = run(["check", "--db", str(db_path)], capsys)
+    assert code == 0
+    assert out.splitlines()[1] == "audit trail: 4 rows, chain intact"
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ("UPDATE audit_event SET detail = '{}' WHERE id = 2", "audit trail: TAMPERED: row 2 was changed"),
+        ("DELETE FROM audit_event WHERE id = 2", "audit trail: TAMPERED: row 2 was deleted"),
+        ("DELETE FROM audit_event WHERE id = 4", "audit trail: TAMPERED: the newest rows were deleted"),
+        (
+            "INSERT INTO audit_event (at, action, entity, success) "
+            "VALUES ('2030-01-01 00:00:00.000000', 'referral.view', 'referral', 1)",
+            "audit trail: TAMPERED: row 5 was added after the last seal",
+        ),
+        ("DELETE FROM setting WHERE key = 'audit.anchor'", "audit trail: TAMPERED: the end seal"),
+    ],
+    ids=["edited", "deleted", "newest deleted", "inserted", "anchor deleted"],
+)
+def test_check_reports_a_tampered_audit_trail_and_exits_1(
+    db: Database,
+    db_path: Path,
+    referral_id: int,
+    change: str,
+    expected: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    db.close()
+    with closing(sqlite3.connect(db_path)) as connection:
+        connection.execute(change)
+        connection.commit()
+    code, out, _ = run(["check", "--db", str(db_path)], capsys)
+    assert code == 1
+    assert out.splitlines()[1].startswith(expected), out
+
+
+def test_check_without_the_audit_key_says_so_and_makes_none(
+    db: Database, db_path: Path, referral_id: int, refdesk_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db.close()
+    key = refdesk_home / "audit.key"
+    key.unlink()
+    code, out, _ = run(["check", "--db", str(db_path)], capsys)
+    assert code == 1
+    assert out.splitlines()[1].startswith("audit trail: cannot be verified: the key is missing")
+    assert not key.exists()
