@@ -126,6 +126,7 @@ def sign_in_on(qtbot: QtBot, screen: SignInDialog, username: str | None, passwor
     screen.password.setFocus()
     qtbot.keyClicks(screen.password, password)
     qtbot.keyClick(screen.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not screen.busy)  # checked on a worker
 
 
 def secrets(referral_id: int) -> tuple[str, ...]:

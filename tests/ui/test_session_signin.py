@@ -157,6 +157,8 @@ def test_a_sign_in_refused_is_said_under_the_fields_and_the_password_cleared(
     type_into(qtbot, dialog.user, "maria")
     type_into(qtbot, dialog.password, "wrong-password")
     qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+    assert dialog.busy and dialog.password.isReadOnly()  # checked on a worker; the fields wait
+    qtbot.waitUntil(lambda: not dialog.busy)
     assert dialog.isVisible() and dialog.actor is None
     assert error.isVisible() and error.text() == "The name or password is not right."
     assert dialog.password.text() == "" and dialog.password.hasFocus()
@@ -179,8 +181,10 @@ def test_repeated_failures_lock_the_account_and_the_screen_says_for_how_long(
     for _attempt in range(accounts.LOCK_AFTER):
         qtbot.keyClicks(dialog.password, "wrong-password")
         qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: not dialog.busy)
     qtbot.keyClicks(dialog.password, PASSWORD)  # even the right password waits now
     qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not dialog.busy)
     error = dialog.findChild(QLabel, "signInError")
     assert error is not None and "Try again in" in error.text()
     assert dialog.isVisible() and dialog.actor is None and no_message_box()

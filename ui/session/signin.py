@@ -2,7 +2,8 @@
 
 Each person at the desk signs in with their own account (reliability promise 11), so every change is
 theirs in the audit trail. A refused sign-in is said in plain words under the fields (never a message
-box: the next try is typed straight away), the password is cleared, and the cursor waits in it.
+box: the next try is typed straight away), the password is cleared, and the cursor waits in it. The
+password is checked on a worker thread (Argon2 is slow on purpose), the fields waiting meanwhile.
 
 As the lock screen (``locked=True``) the dialog is application-modal and stays above every other window,
 so it takes the keyboard even while another dialog runs its own loop; it cannot be closed or escaped,
@@ -14,7 +15,6 @@ from __future__ import annotations
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QCloseEvent, QIcon, QKeyEvent
 from PySide6.QtWidgets import (
-    QApplication,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -34,6 +34,7 @@ from refdesk.services.actor import Actor
 from refdesk.storage import Database
 from ui.errors import user_message
 from ui.session.fields import password_field
+from ui.tasks import TaskRunner
 from ui.widgets import named, plain_label
 
 #: The demo database's accounts (``refdesk.demo``): said on its sign-in screen, never on a real one.
@@ -60,10 +61,13 @@ class SignInDialog(QDialog):
         demo: bool,
         username: str = "",
         locked: bool = False,
+        runner: TaskRunner | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self._db, self.locked = db, locked
+        self._runner = runner or TaskRunner(max_threads=1)
+        self._busy = False
         self.actor: Actor | None = None
         self._password: str | None = None
         self.setObjectName("lockScreen" if locked else "signInDialog")
@@ -130,8 +134,19 @@ class SignInDialog(QDialog):
 
     # -- behaviour ---------------------------------------------------------------------------------
 
+    @property
+    def busy(self) -> bool:
+        """True while a sign-in is being checked (the fields wait)."""
+        return self._busy
+
     def submit(self) -> None:
-        """Sign in with what is typed; a refusal is shown under the fields, the password cleared."""
+        """Sign in with what is typed; a refusal is shown under the fields, the password cleared.
+
+        The check runs on a worker: Argon2 with the production parameters takes a few hundred
+        milliseconds on a front-desk PC, which must not freeze the screen.
+        """
+        if self._busy:
+            return
         username, password = self.user.text().strip(), self.password.text()
         if not username:
             self._refuse("Type your user name.", self.user)
@@ -139,19 +154,36 @@ class SignInDialog(QDialog):
         if not password:
             self._refuse("Type your password.", self.password)
             return
-        # One Argon2 verification (about 50-100 ms): not worth a worker thread, but the cursor says so.
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            actor = accounts.sign_in(self._db, username, password)
-        except Exception as error:  # noqa: BLE001 - a refusal or a bug, both said in plain words here
-            self._refuse(user_message(error), self.password)
-            return
-        finally:
-            QApplication.restoreOverrideCursor()
+        self._set_busy(True)
+        db = self._db
+        self._runner.submit(
+            lambda _context: accounts.sign_in(db, username, password),
+            on_done=lambda actor: self._signed_in(actor, password),
+            on_error=self._refused,
+            owner=self,
+        )
+
+    def _signed_in(self, actor: Actor, password: str) -> None:
+        self._set_busy(False)
         self.actor, self._password = actor, password
         self.password.clear()
         self.error.hide()
         self.accept()
+
+    def _refused(self, error: BaseException) -> None:
+        self._set_busy(False)
+        self._refuse(user_message(error), self.password)  # a bug is logged there, said calmly
+
+    def _set_busy(self, busy: bool) -> None:
+        # Read-only, not disabled: a disabled field gives the focus away (to Cancel, which Enter would
+        # then press), and the person's next try starts where the cursor is.
+        self._busy = busy
+        self.user.setReadOnly(busy)
+        self.password.setReadOnly(busy)
+        if busy:
+            self.setCursor(Qt.CursorShape.WaitCursor)
+        else:
+            self.unsetCursor()
 
     def _refuse(self, message: str, field: QLineEdit) -> None:
         self.password.clear()
@@ -166,6 +198,8 @@ class SignInDialog(QDialog):
 
     def switch_user(self) -> None:
         """Someone else signs in: the name is emptied for them and the message says what will happen."""
+        if self._busy:
+            return
         self.user.clear()
         self.password.clear()
         self.error.hide()
@@ -187,7 +221,7 @@ class SignInDialog(QDialog):
     # -- the lock screen cannot be dismissed ----------------------------------------------------------
 
     def reject(self) -> None:
-        if not self.locked:
+        if not self.locked and not self._busy:
             super().reject()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
