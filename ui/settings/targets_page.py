@@ -27,8 +27,9 @@ from ui.widgets.text import CountLineEdit
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 READ_ONLY_NOTE = "Only an administrator or a coordinator can change these."
 APPLIES_NOTE = (
-    "Referrals keep the deadlines they were given when they were received: a changed target applies to "
-    "referrals received afterwards."
+    "Referrals keep the acknowledgement and first contact deadlines they were given when they were "
+    "received: a changed target applies to referrals received afterwards. A changed number of attempts "
+    "counts from the next attempt logged."
 )
 
 
