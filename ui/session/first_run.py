@@ -10,7 +10,7 @@ as the new administrator.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFormLayout, QLineEdit, QVBoxLayout, QWidget, QWizard, QWizardPage
+from PySide6.QtWidgets import QApplication, QFormLayout, QLineEdit, QVBoxLayout, QWidget, QWizard, QWizardPage
 
 from refdesk import APP_NAME
 from refdesk.errors import ValidationError
@@ -69,6 +69,7 @@ class ClinicAccountPage(QWizardPage):
             self.errors.show({"repeat": "The two passwords differ; type the same password twice."})
             self.repeat.clear()
             return False
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)  # one Argon2 hash, once ever
         try:
             self.actor = accounts.set_up_clinic(
                 self._db,
@@ -85,6 +86,8 @@ class ClinicAccountPage(QWizardPage):
             self.errors.clear()
             self._other(user_message(error))
             return False
+        finally:
+            QApplication.restoreOverrideCursor()
         self.password.clear()
         self.repeat.clear()
         return True

@@ -4,7 +4,7 @@ set the password (a new account, or a reset) so that only its owner knows it fro
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QFormLayout, QVBoxLayout, QWidget
 
 from refdesk.errors import ValidationError
 from refdesk.services import accounts
@@ -80,6 +80,9 @@ class PasswordDialog(QDialog):
             self.repeat.clear()
             return
         old = self._current if self._current is not None else self.old.text()
+        # Two Argon2 hashes (the old password checked, the new one made): under a second, once in a
+        # long while, so on this thread with the wait cursor rather than a worker.
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
             accounts.change_password(self._db, self._actor, old, self.new.text())
         except ValidationError as error:
@@ -90,6 +93,8 @@ class PasswordDialog(QDialog):
             self.errors.clear()
             self._other(user_message(error))
             return
+        finally:
+            QApplication.restoreOverrideCursor()
         self._current = None
         for field in (self.old, self.new, self.repeat):
             field.clear()
