@@ -91,7 +91,9 @@ def make_backup(
     taken_at = (now or datetime.now()).replace(microsecond=0)
     folder = Path(folder).expanduser()
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        # A folder made here is the owner's only (it will hold every patient); one that exists is left
+        # as its owner set it (a USB disk's folder), the backups in it are private anyway.
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as error:
         raise StorageError(f"Cannot create the backup folder {folder}: {_reason(error)}.") from error
     final = folder / backup_name(taken_at)
