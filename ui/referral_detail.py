@@ -14,7 +14,8 @@ repaint that one row.
 Opening a referral reads the row with its partner, service line and owner (by primary key), its
 history (three reads by the indexed ``referral_id`` and one for staff names) and its appointments (by
 ``referral_id``, with the intake items that block scheduling): a fixed handful of queries whatever
-the size of the database.
+the size of the database. Each opening is audited once ("referral.view", written on the runner);
+re-reading the referral shown, after an edit or a change elsewhere, is not a new view.
 
 Keys (listed for the help screen by ``ui.detail.keys.shortcut_help``): Alt+1…Alt+5 log a contact
 outcome (see ``ui.detail.contact_log`` for why), Alt+letter mnemonics reach the state buttons (see
@@ -40,6 +41,7 @@ from refdesk.errors import ValidationError
 from refdesk.services import scheduling, workflow
 from refdesk.services.actor import Actor
 from refdesk.services.attempts import AttemptResult, log_attempt
+from refdesk.services.audit import record_view
 from refdesk.services.referrals import update_referral
 from refdesk.services.timeline import TimelineEntry
 from refdesk.storage import Database
@@ -116,6 +118,9 @@ class ReferralDetail(DetailPrompts, QWidget):
         self._prefs = or_workstation(preferences)
         self._referral_id: int | None = None
         self._referral: Referral | None = None
+        #: The referral whose opening was last audited: re-reading it (after an edit, or when the queue
+        #: says someone else changed it) is not a new view.
+        self._viewed_id: int | None = None
         self._timeline: list[TimelineEntry] = []
         self._pending: TaskHandle | None = None
         self._form_stale = True
@@ -334,7 +339,16 @@ class ReferralDetail(DetailPrompts, QWidget):
             # The button that was pressed is gone (the buttons follow the new state): keep the keyboard
             # in the view, or the view's shortcuts would stop working.
             self.focus_work()
+        if referral.id != self._viewed_id:
+            self._viewed_id = referral.id
+            self._record_view(referral.id)
         self.loaded.emit(referral.id)
+
+    def _record_view(self, referral_id: int) -> None:
+        """Audit the opening of a referral whose patient is now on screen (reliability.md 13: a view is
+        recorded like a change), on the worker; a failure is logged, the desk is not interrupted."""
+        db, actor = self._db, self._actor
+        self._runner.submit(lambda _context: record_view(db, actor, referral_id), on_done=lambda _none: None)
 
     # -- writing -----------------------------------------------------------------------------------
 

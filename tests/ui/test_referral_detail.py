@@ -3,7 +3,9 @@ screen shows and what the database then holds."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -24,7 +26,7 @@ from refdesk.domain import lifecycle
 from refdesk.domain.lifecycle import CloseReason, State
 from refdesk.domain.times import utc_now
 from refdesk.domain.vocab import AttemptMethod, AttemptOutcome
-from refdesk.services import scheduling
+from refdesk.services import audit, scheduling
 from refdesk.services.actor import Actor, ensure_staff
 from refdesk.services.attempts import log_attempt
 from refdesk.services.referrals import NewReferral, create_referral, get_referral
@@ -32,6 +34,7 @@ from refdesk.services.scheduling import AppointmentDraft
 from refdesk.services.timeline import referral_timeline
 from refdesk.services.workflow import close, move
 from refdesk.storage import Database
+from tests.refdesk.services.helpers import audit_rows
 from tests.ui.keyboard import activate
 from ui.detail.bars import local_time
 from ui.detail.keys import shortcut_help
@@ -566,3 +569,52 @@ def test_f7_and_f8_bring_the_intake_checklist_and_the_records_forward_with_their
     assert detail.records.isAncestorOf(QApplication.focusWidget())
     press(qtbot, Qt.Key.Key_F6)
     assert tabs.currentIndex() == 0 and detail.fields_pane.isAncestorOf(QApplication.focusWidget())
+
+
+def test_each_opening_of_a_referral_is_audited_once_off_the_gui_thread(
+    qtbot: QtBot,
+    db: Database,
+    actor: Actor,
+    referral_id: int,
+    new_referral: NewReferral,
+    runner: TaskRunner,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    other = create_referral(db, actor, replace(new_referral, patient_first_name="Ana"))
+    threads: list[int] = []
+
+    def record_view(db: Database, actor: Actor, referral_id: int) -> None:
+        threads.append(threading.get_ident())
+        audit.record_view(db, actor, referral_id)
+
+    monkeypatch.setattr("ui.referral_detail.record_view", record_view)
+    view = ReferralDetail(db, actor, runner)
+    show(qtbot, view)
+
+    def views() -> list[tuple[int | None, int | None, bool]]:
+        runner.wait()
+        return [(r.entity_id, r.staff_id, r.success) for r in audit_rows(db, "referral.view")]
+
+    with qtbot.waitSignal(view.loaded):
+        view.load(referral_id)
+    qtbot.waitUntil(lambda: len(views()) == 1)
+    # Working the referral re-reads it: an attempt logged, a refresh, the queue loading it again.
+    view.focus_work()
+    with qtbot.waitSignal(view.loaded):
+        press(qtbot, Qt.Key.Key_3, ALT)
+    with qtbot.waitSignal(view.loaded):
+        view.refresh()
+    with qtbot.waitSignal(view.loaded):
+        view.load(referral_id)
+    assert views() == [(referral_id, actor.staff_id, True)]
+    # Opening another referral, then this one again: two more views.
+    with qtbot.waitSignal(view.loaded):
+        view.load(other)
+    with qtbot.waitSignal(view.loaded):
+        view.load(referral_id)
+    assert views() == [
+        (referral_id, actor.staff_id, True),
+        (other, actor.staff_id, True),
+        (referral_id, actor.staff_id, True),
+    ]
+    assert len(threads) == 3 and threading.get_ident() not in threads
