@@ -8,6 +8,7 @@ import json
 import os
 import sqlite3
 import stat
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import closing
 from pathlib import Path
@@ -355,3 +356,19 @@ def test_a_core_insert_is_sealed_by_seal(log: Database) -> None:
         assert result.inserted_primary_key is not None
         assert audit_chain.seal(connection, own=[int(result.inserted_primary_key[0])]) == 1
     assert verify(log).ok and verify(log).checked == 11
+
+
+def test_writers_on_two_threads_keep_one_unbroken_chain(log: Database, actor: Actor) -> None:
+    """Every write transaction is BEGIN IMMEDIATE, so two sealers never read the same anchor."""
+
+    def write(prefix: str) -> None:
+        for n in range(15):
+            settings.put(log, actor, f"test.{prefix}", n)
+
+    threads = [threading.Thread(target=write, args=(name,)) for name in ("a", "b")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    verdict = verify(log)
+    assert verdict.ok and verdict.rows == verdict.checked == 40
