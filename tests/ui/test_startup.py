@@ -21,6 +21,7 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
 from refdesk.cli import gui as cli_gui
+from refdesk.cli.main import main
 from refdesk.domain.models import Partner, Referral
 from refdesk.domain.vocab import PartnerCategory
 from refdesk.services.actor import ensure_staff
@@ -310,8 +311,10 @@ def test_closing_after_a_change_leaves_a_backup_holding_it(
     assert desk.auto is not None and not desk.auto.changed
 
 
-def test_the_real_sign_in_can_be_cancelled(qtbot: QtBot, path: Path, told: list[str]) -> None:
-    """The desk with the real session: cancelling the first-run screen quits, exit code 0."""
+def test_the_real_sign_in_can_be_cancelled(
+    qtbot: QtBot, path: Path, told: list[str], no_log_handlers_left: None
+) -> None:
+    """``refdesk --db PATH`` with the real session: cancelling the first-run screen quits, exit code 0."""
 
     def cancel_whatever_asks() -> None:
         dialog = QApplication.activeModalWidget()
@@ -321,8 +324,8 @@ def test_the_real_sign_in_can_be_cancelled(qtbot: QtBot, path: Path, told: list[
             QTimer.singleShot(20, cancel_whatever_asks)
 
     QTimer.singleShot(0, cancel_whatever_asks)
-    assert gui_app.run(path, demo=False, argv=["refdesk"]) == 0
-    assert told == []
+    assert main(["--db", str(path)]) == 0
+    assert told == [] and path.exists()
 
 
 # --- a restore asked for in the Backups dialog -----------------------------------------------------------
@@ -381,3 +384,33 @@ def test_a_restore_left_from_last_time_is_asked_about_first(
     assert len(questions) == 1 and "Backup of Mon 23 Nov 2026, 08:15" in questions[0]
     assert count(path, Partner) == 1  # not restored: the person said no
     assert pending.take(path) is None and told == []
+
+
+def test_a_restore_that_fails_leaves_the_database_as_it_was(
+    qtbot: QtBot, path: Path, tmp_path: Path, told: list[str]
+) -> None:
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    broken = folder / "refdesk-2026-11-23T081500.db"
+    broken.write_bytes(b"this backup was cut off" * 100)
+    partners: list[int] = []
+
+    def ask_for_restore(session: FakeSession) -> None:
+        actor = ensure_staff(session.db, "maria", "Maria Lopez")
+        create_partner(session.db, actor, NewPartner(name="Oak", category=PartnerCategory.PRIMARY_CARE))
+        pending.request(path, broken)
+        session.quit()
+
+    def look(session: FakeSession) -> None:
+        with session.db.session() as reading:
+            partners.append(int(reading.scalar(select(func.count()).select_from(Partner)) or 0))
+        session.quit()
+
+    assert (
+        Desk(path, demo=False, sessions=Sessions(ask_for_restore, look), backup_folder=lambda: folder).run()
+        == 0
+    )
+    assert partners == [1]
+    assert len(told) == 1 and told[0].startswith(f"The backup {broken.name} was not restored: ")
+    assert_plain(told[0])
+    assert not list(path.parent.glob("refdesk.db.before-restore-*"))

@@ -241,18 +241,20 @@ class Desk:
 
     def _restore_requested(self, request: pending.PendingRestore) -> None:
         """Restore with the database closed; say where the previous database was kept."""
-        info: BackupInfo | None = backup_info(request.backup)
-        what = words.title(info) if info is not None else f"backup {request.backup.name}"
         target = self.db_path
+
+        def work(_progress: Progress, _stop: Callable[[], bool]) -> tuple[Path | None, BackupInfo | None]:
+            info = backup_info(request.backup)  # opens the backup to count its rows: not on the GUI thread
+            return restore(request.backup, target), info
+
         outcome = run_modal(
-            lambda _progress, _stop: restore(request.backup, target),
-            runner=self._runner,
-            title="RefDesk",
-            label="Restoring the backup…",
-            cancellable=False,
+            work, runner=self._runner, title="RefDesk", label="Restoring the backup…", cancellable=False
         )
         if outcome.error is not None:
-            messages.tell(f"The {what} was not restored: {user_message(outcome.error)}")
+            messages.tell(f"The backup {request.backup.name} was not restored: {user_message(outcome.error)}")
             return
-        kept = f" The previous database is kept as {outcome.result}." if outcome.result is not None else ""
+        assert outcome.result is not None
+        aside, info = outcome.result
+        what = words.title(info) if info is not None else f"backup {request.backup.name}"
+        kept = f" The previous database is kept as {aside}." if aside is not None else ""
         messages.tell(f"The {what} is restored.{kept} Sign in to go on.", warning=False)
