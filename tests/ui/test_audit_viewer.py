@@ -11,7 +11,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QAction
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
@@ -28,6 +29,7 @@ from refdesk.storage import Database
 from tests.ui.keyboard import activate, type_text
 from ui.admin.audit_model import AuditModel
 from ui.admin.audit_viewer import AuditDialog
+from ui.main_window import MainWindow
 from ui.tasks import InlineRunner, TaskRunner
 
 PASSWORD = "blue heron 42"
@@ -241,3 +243,21 @@ def test_the_audit_model_passes_the_model_tester(  # type: ignore[no-untyped-def
     qtmodeltester.check(model)
     model.fetchMore()
     assert model.rowCount() >= 6
+
+
+def test_settings_audit_log_in_the_main_window_opens_the_viewer(
+    qtbot: QtBot, db: Database, admin: Actor, tmp_path: Path
+) -> None:
+    window = MainWindow(
+        db, admin, demo=False, preferences=QSettings(str(tmp_path / "p.ini"), QSettings.Format.IniFormat)
+    )
+    qtbot.addWidget(window)
+    window.show()
+    action = window.findChild(QAction, "settingsAudit")
+    assert action is not None
+    action.trigger()
+    dialog = window.findChild(AuditDialog)
+    assert dialog is not None and dialog.isVisible()
+    qtbot.waitUntil(lambda: dialog.model.rowCount() > 0 and not dialog.model.loading)
+    assert dialog.model.index(0, 2).data() == "Opened the audit log"
+    dialog.reject()

@@ -321,3 +321,38 @@ def test_the_backups_model_passes_the_model_tester(qtmodeltester, db: Database) 
     model.set_rows(list_backups(folder))
     qtmodeltester.check(model)
     assert [model.index(row, 1).data() for row in range(2)] == ["yesterday", "2 days ago"]
+
+
+def test_restore_from_the_main_windows_settings_menu_ends_the_session(
+    qtbot: QtBot, db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Settings → Backups… in the real main window: Restore… closes the window (its ``closed`` tells
+    the session, which tells start-up to restore)."""
+    from PySide6.QtCore import QSettings
+    from PySide6.QtGui import QAction
+
+    from refdesk.services import accounts
+    from ui.main_window import MainWindow
+
+    admin = accounts.set_up_clinic(
+        db, clinic_name="Oak Clinic", username="ada", full_name="Ada Admin", password="blue heron 42"
+    )
+    info = make_backup(db, default_backup_dir(), now=MORNING)
+    prefs = QSettings(str(tmp_path / "preferences.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(db, admin, demo=False, preferences=prefs)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    monkeypatch.setattr(BackupsDialog, "confirm", lambda _self, _title, _text: True)
+    action = window.findChild(QAction, "settingsBackups")
+    assert action is not None
+    action.trigger()
+    dialog = window.findChild(BackupsDialog)
+    assert dialog is not None
+    qtbot.waitUntil(lambda: dialog.restore_button.isEnabled())
+
+    with qtbot.waitSignal(window.closed):
+        qtbot.mouseClick(dialog.restore_button, Qt.MouseButton.LeftButton)
+    assert not window.isVisible()
+    request = pending.take(db.path)
+    assert request is not None and request.backup == info.path.resolve()

@@ -4,9 +4,11 @@ and enable an account, change a role, reset a forgotten password, and the refusa
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
@@ -20,6 +22,7 @@ from tests.ui.keyboard import activate, press, type_text
 from ui.admin import staff_model
 from ui.admin.staff import StaffDialog
 from ui.admin.staff_forms import AddStaffForm, ResetPasswordForm, RoleForm
+from ui.main_window import MainWindow
 from ui.tasks import InlineRunner, TaskRunner
 
 ALT = Qt.KeyboardModifier.AltModifier
@@ -219,3 +222,20 @@ def test_the_staff_model_passes_the_model_tester(qtmodeltester, db: Database, ad
     model.set_rows(accounts.staff_accounts(db))
     qtmodeltester.check(model)
     assert model.rowCount() == 2
+
+
+def test_settings_staff_in_the_main_window_opens_the_list(
+    qtbot: QtBot, db: Database, admin: Actor, tmp_path: Path
+) -> None:
+    window = MainWindow(
+        db, admin, demo=False, preferences=QSettings(str(tmp_path / "p.ini"), QSettings.Format.IniFormat)
+    )
+    qtbot.addWidget(window)
+    window.show()
+    action = window.findChild(QAction, "settingsStaff")
+    assert action is not None
+    action.trigger()
+    dialog = window.findChild(StaffDialog)
+    assert dialog is not None and dialog.isVisible()
+    qtbot.waitUntil(lambda: [account.username for account in dialog.model.rows()] == ["ada"])
+    dialog.reject()

@@ -120,6 +120,7 @@ class AuditModel(QAbstractTableModel):
             lambda _context: audit_log.page(db, f, before_id=before, limit=limit),
             on_done=lambda entries: self._arrived(generation, entries),
             on_error=lambda error: self._page_failed(generation, error),
+            owner=self,
         )
 
     def _arrived(self, generation: int, entries: list[AuditEntry]) -> None:
