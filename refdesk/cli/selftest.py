@@ -297,6 +297,7 @@ def _gui_checks(checks: Checks, db: Database | None, home: Path) -> None:
     modules: list[Any] = []
 
     def qt() -> str:
+        offscreen_without_a_display()
         modules.append(importlib.import_module(GUI_MODULE))
         return str(modules[0].qt_version())
 
@@ -307,3 +308,11 @@ def _gui_checks(checks: Checks, db: Database | None, home: Path) -> None:
         for name, step in gui.steps():
             checks.run(name, step, needs=(previous,))
             previous = name
+
+
+def offscreen_without_a_display() -> None:
+    """On Linux without a display (a server, a CI runner, an SSH session) Qt would abort the whole
+    process before the first window check could report; there the checks draw offscreen instead."""
+    names = ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY")
+    if sys.platform.startswith("linux") and not any(os.environ.get(name) for name in names):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"

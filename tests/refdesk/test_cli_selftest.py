@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from refdesk import __version__, paths
+from refdesk.cli.selftest import offscreen_without_a_display
 from tests.refdesk.cli_helpers import run
 
 pytestmark = pytest.mark.usefixtures("no_log_handlers_left")
@@ -97,3 +98,24 @@ def test_a_bundle_without_the_cjk_fallback_font_fails_on_fonts_alone(
     ]
     assert "skipped: pdf (needs fonts)" in lines
     assert "selftest FAILED" in lines[-1] and lines[-1].endswith(": fonts, pdf")
+
+
+@pytest.mark.parametrize(
+    ("environment", "platform"),
+    [
+        ({}, "offscreen"),  # a server or an SSH session: Qt would abort without a display
+        ({"DISPLAY": ":0"}, None),  # a desktop: the real platform
+        ({"WAYLAND_DISPLAY": "wayland-0"}, None),
+        ({"QT_QPA_PLATFORM": "minimal"}, "minimal"),  # the caller's choice stands
+    ],
+)
+def test_the_window_checks_draw_offscreen_only_where_there_is_no_display(
+    environment: dict[str, str], platform: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sys.platform", "linux")
+    for name in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    offscreen_without_a_display()
+    assert os.environ.get("QT_QPA_PLATFORM") == platform
