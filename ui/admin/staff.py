@@ -268,20 +268,26 @@ class StaffDialog(QDialog):
             return
         self._set_busy(True, form)
 
+        def open_form() -> _Form | None:
+            """``form`` while it is still open (it may have been cancelled while the call ran)."""
+            return form if form is not None and self.form is form else None
+
         def done(result: Any) -> None:
-            self._set_busy(False, form)
+            shown = open_form()
+            self._set_busy(False, shown)
             text, select = success(result)
-            if form is not None:
-                form.accept()
+            if shown is not None:
+                shown.accept()
             self.messages.show_message(text, "info")
             self.reload(select)
 
         def failed(error: BaseException) -> None:
-            self._set_busy(False, form)
-            if form is not None and isinstance(error, ValidationError):
-                form.show_errors(error.errors)
-            elif form is not None:
-                form.show_message(user_message(error))
+            shown = open_form()
+            self._set_busy(False, shown)
+            if shown is not None and isinstance(error, ValidationError):
+                shown.show_errors(error.errors)
+            elif shown is not None:
+                shown.show_message(user_message(error))
             else:
                 self.messages.show_message(user_message(error))
             self.reload()
