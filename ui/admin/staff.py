@@ -9,7 +9,7 @@ Argon2id, tens of milliseconds) and shows the service's refusal in its own words
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -36,6 +36,8 @@ from ui.errors import user_message
 from ui.tasks import TaskContext, TaskRunner
 from ui.widgets import named
 from ui.widgets.tables import fit_columns, read_only_rows
+
+F = TypeVar("F", bound=_Form)
 
 NOT_ADMIN = "Only an administrator can manage staff accounts."
 
@@ -244,7 +246,7 @@ class StaffDialog(QDialog):
 
     # --- running a change -----------------------------------------------------------------------------
 
-    def _open(self, form: _Form, save: Callable[[], None]) -> Any:
+    def _open(self, form: F, save: Callable[[], None]) -> F:
         form.on_ok = save
         form.finished.connect(lambda _result: self._forget(form))
         self.form = form

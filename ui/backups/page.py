@@ -312,7 +312,8 @@ class BackupsDialog(QDialog):
         ):
             return
         pending.request(self._db.path, info.path)
-        main = self.parentWidget().window() if self.parentWidget() is not None else None
+        parent = self.parentWidget()
+        main = parent.window() if parent is not None else None
         if main is not None:
             main.close()
             if main.isVisible():  # something refused to close: no restore behind anyone's back

@@ -55,7 +55,8 @@ class Session(Protocol):
     @property
     def finished(self) -> SignalInstance: ...
 
-    window: QMainWindow | None
+    @property
+    def window(self) -> QMainWindow | None: ...
 
     def start(self) -> bool: ...
 

@@ -46,7 +46,7 @@ class ProgressDialog(QProgressDialog):
         super().__init__(label, "Cancel", 0, 0, parent)
         self._cancellable = cancellable
         if not cancellable:
-            self.setCancelButton(None)  # type: ignore[arg-type]  # Qt's documented way to remove it
+            self.setCancelButton(None)  # Qt's documented way to remove it
 
     def reject(self) -> None:
         if self._cancellable:
