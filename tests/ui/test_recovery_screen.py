@@ -160,7 +160,7 @@ def test_the_screen_says_what_is_wrong_and_offers_the_newest_good_backup(
         "The newest good backup:\n"
         f"Backup of Mon 23 Nov 2026, 08:15 — {REFERRALS} referrals, 6 partners (2 days ago)"
     )
-    assert screen.restore_button.isEnabled() and screen.restore_button.isDefault()
+    assert screen.restore_button.isEnabled() and screen.focusWidget() is screen.restore_button
 
 
 def test_restoring_keeps_the_damaged_file_aside_and_leaves_a_healthy_database(

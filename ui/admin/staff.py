@@ -93,7 +93,16 @@ class StaffDialog(QDialog):
         layout.addLayout(actions)
         layout.addWidget(self.messages)
         layout.addWidget(close)
-        fit_columns(self.table, {0: "Maria-Fernanda Lopez", 1: "mlopez.front", 2: "Coordinator", 3: "Yes"})
+        fit_columns(
+            self.table,
+            {
+                0: "Maria-Fernanda Lopez",
+                1: "mlopez.front",
+                2: "Coordinator",
+                3: "Yes (new password pending)",
+                4: "Until 12:45 PM",
+            },
+        )
         self.resize(820, 420)
 
         self._admin = actor.role is StaffRole.ADMIN

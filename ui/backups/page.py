@@ -156,6 +156,7 @@ class BackupsDialog(QDialog):
         actions.addWidget(self.restore_button)
         actions.addWidget(self.progress, 1)
         actions.addWidget(self.cancel_button)
+        actions.addStretch(0)
         layout = QVBoxLayout(self)
         layout.addLayout(folder_row)
         layout.addWidget(self.warning)

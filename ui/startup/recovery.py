@@ -99,6 +99,7 @@ class RecoveryScreen(QDialog):
         self.choose_button.clicked.connect(self.choose_backup)
         self.quit_button.clicked.connect(self.reject)
         self.restore_button.setEnabled(False)
+        self.restore_button.setProperty("primary", True)  # styled (bold) before it is first laid out
         self.messages = MessageBar(self)
 
         buttons = QHBoxLayout()
@@ -136,8 +137,7 @@ class RecoveryScreen(QDialog):
         self.restore_button.setEnabled(info is not None)
         if info is not None:
             self.backup_label.setText(f"The newest good backup:\n{backup_line(info, self._clock())}")
-            self.restore_button.setDefault(True)
-            self.restore_button.setFocus()
+            self.restore_button.setFocus()  # Enter restores (after the confirmation)
             return
         why = f" ({user_message(error)})" if error is not None else ""
         self.backup_label.setText(
