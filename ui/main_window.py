@@ -14,14 +14,10 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import (
-    QDialog,
-    QDialogButtonBox,
     QLabel,
     QMainWindow,
     QMessageBox,
     QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -32,17 +28,14 @@ from refdesk.services import queue, settings
 from refdesk.services.actor import Actor
 from refdesk.services.queue import QueueFilter
 from refdesk.storage import Database
-from ui.detail.keys import shortcut_help
-from ui.dialogs.intake_scripts import IntakeScriptsDialog
-from ui.dialogs.letterhead import LetterheadDialog
 from ui.dialogs.new_referral import NewReferralDialog
 from ui.preferences import or_workstation
 from ui.queue.view import QueueView
 from ui.referral_form import FormChoices
 from ui.session.lock import LOCKED_TITLE, LockablePages
-from ui.session.menus import add_admin_entries
 from ui.session.password import PasswordDialog
-from ui.shortcuts import SHORTCUTS, Shortcut, by_key
+from ui.settings.menu import SettingsMenu
+from ui.shortcuts import by_key
 from ui.tasks import TaskRunner
 from ui.today import TodayView
 from ui.widgets.lazy import LazyPage
@@ -175,14 +168,14 @@ class MainWindow(QMainWindow):
         view.addAction(self._action("clear_filters", self.queue.clear_filters))
         view.addAction(self._action("refresh", self.refresh_all))
         settings_menu = menus.addMenu("S&ettings")  # Alt+S belongs to the detail (Scheduled)
-        letterhead = QAction("Clinic &letterhead…", self, objectName="settingsLetterhead")
-        letterhead.triggered.connect(self.edit_letterhead)
-        settings_menu.addAction(letterhead)
-        scripts = QAction("&Intake scripts…", self, objectName="settingsIntakeScripts")
-        scripts.triggered.connect(self.edit_intake_scripts)
-        settings_menu.addAction(scripts)
-        add_admin_entries(
-            settings_menu, self, self._db, self._actor, idle_minutes_changed=self.idle_minutes_changed.emit
+        self.settings_menu = SettingsMenu(
+            settings_menu,
+            self,
+            self._db,
+            self._actor,
+            self._runner,
+            on_saved=self._settings_saved,
+            on_idle_minutes=self.idle_minutes_changed.emit,
         )
         help_menu = menus.addMenu("&Help")
         help_menu.addAction(self._action("shortcuts", self.show_shortcuts))
@@ -271,19 +264,15 @@ class MainWindow(QMainWindow):
         self.refresh_all()
         self.statusBar().showMessage(f"{count:,} imported.", 8000)
 
-    def edit_letterhead(self) -> None:
-        """Settings → Clinic letterhead: what every letter and report is printed on."""
-        dialog = LetterheadDialog(self._db, self._actor, self._runner, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.finished.connect(lambda _result: self._update_title())  # the clinic name is in the title
-        dialog.open()
-
-    def edit_intake_scripts(self) -> None:
-        """Settings → Intake scripts; an open referral's checklist follows the saved version."""
-        dialog = IntakeScriptsDialog(self._db, self._actor, self._runner, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.finished.connect(lambda _result: self._detail and self._detail.refresh())
-        dialog.open()
+    def _settings_saved(self, key: str) -> None:
+        """A Settings page saved an edit: follow what this window shows of it."""
+        if key == "letterhead":
+            self._update_title()  # the clinic name is in the title
+        elif key in ("service_lines", "targets"):
+            self.queue.reload_choices()
+            self.refresh_all()
+        elif key == "intake_scripts" and self._detail is not None:
+            self._detail.refresh()  # an open checklist follows the saved version
 
     def _build_partners(self) -> PartnersTab:
         from ui.partners.tab import PartnersTab  # built on first use: see ui.widgets.lazy
@@ -385,6 +374,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(" — ".join(parts))
 
     def show_shortcuts(self) -> None:
+        from ui.dialogs.shortcuts import ShortcutsDialog  # built when asked for
+
         ShortcutsDialog(self).exec()
 
     def _about(self) -> None:
@@ -426,38 +417,3 @@ class MainWindow(QMainWindow):
         self._status_timer.stop()
         super().closeEvent(event)
         self.closed.emit()
-
-
-class ShortcutsDialog(QDialog):
-    """Help → Keyboard shortcuts: the window's shortcuts (from ui.shortcuts) and the detail panel's."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Keyboard shortcuts")
-        rows: list[tuple[str, str, str]] = [(s.group, s.text, s.native()) for s in SHORTCUTS]
-        rows += [("Referral", text, keys) for text, keys in _detail_shortcuts()]
-        from ui.partners.tab import KEYS as PARTNER_KEYS  # the tab owns its keys
-
-        rows += [("Partners", text, keys) for keys, text in PARTNER_KEYS]
-        table = QTableWidget(len(rows), 3, objectName="shortcutsTable")
-        table.setHorizontalHeaderLabels(["Where", "What", "Keys"])
-        table.verticalHeader().hide()
-        table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        for row, (group, text, keys) in enumerate(rows):
-            for column, value in enumerate((group, text, keys)):
-                table.setItem(row, column, QTableWidgetItem(value))
-        table.resizeColumnsToContents()
-        table.horizontalHeader().setStretchLastSection(True)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(table)
-        layout.addWidget(buttons)
-        self.resize(560, 480)
-
-
-def _detail_shortcuts() -> list[tuple[str, str]]:
-    return [(text, keys) for keys, text in shortcut_help()]  # the detail view owns its key scheme
-
-
-__all__ = ["MainWindow", "Shortcut"]

@@ -33,6 +33,7 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("tab_partners", "Partners", "Ctrl+3", "View"),
     Shortcut("tab_reports", "Reports", "Ctrl+4", "View"),
     Shortcut("lock", "Lock screen", "Ctrl+L", "File"),
+    Shortcut("settings", "Settings…", "Ctrl+,", "File"),
     Shortcut("shortcuts", "Keyboard shortcuts", "F1", "Help"),
     Shortcut("quit", "Quit", "Ctrl+Q", "File"),
 )

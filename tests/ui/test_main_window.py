@@ -8,9 +8,9 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, QSettings, Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QApplication, QCheckBox, QInputDialog, QLabel, QTableWidget, QWidget
+from PySide6.QtWidgets import QApplication, QCheckBox, QLabel, QTableWidget, QWidget
 from pytestqt.qtbot import QtBot
 
 from refdesk.domain.lifecycle import CloseReason, State
@@ -26,8 +26,11 @@ from ui.detail.keys import shortcut_help
 from ui.dialogs.book_appointment import BookAppointmentDialog
 from ui.dialogs.close_referral import CloseReferralDialog
 from ui.dialogs.new_referral import NewReferralDialog
-from ui.main_window import MainWindow, ShortcutsDialog
+from ui.dialogs.shortcuts import ShortcutsDialog
+from ui.main_window import MainWindow
 from ui.session.password import PasswordDialog
+from ui.settings.dialog import SettingsDialog
+from ui.settings.idle_page import IdleLockPage
 from ui.widgets.dates import format_date
 
 ALT = Qt.KeyboardModifier.AltModifier
@@ -391,17 +394,17 @@ def test_only_an_administrator_has_staff_audit_backups_and_the_automatic_lock(
     window = open_window(qtbot, db, admin, prefs)
     assert [n for n in names if window.findChild(QAction, n) is not None] == list(names)
 
-    def set_twelve() -> None:
-        box = QApplication.activeModalWidget()
-        assert isinstance(box, QInputDialog)
-        box.setIntValue(12)
-        box.accept()
-
-    QTimer.singleShot(0, set_twelve)  # the input dialog runs its own loop
+    lock_entry = window.findChild(QAction, "settingsIdleLock")
+    assert lock_entry is not None
+    lock_entry.trigger()
+    dialog = window.findChild(SettingsDialog)
+    assert dialog is not None and dialog.current_key() == "idle_lock"
+    page = dialog.page("idle_lock")
+    assert isinstance(page, IdleLockPage)
+    qtbot.waitUntil(page.minutes.isEnabled)
+    page.minutes.setValue(12)
     with qtbot.waitSignal(window.idle_minutes_changed) as changed:
-        lock_entry = window.findChild(QAction, "settingsIdleLock")
-        assert lock_entry is not None
-        lock_entry.trigger()
+        page.minutes.editingFinished.emit()
     assert changed.args == [12] and security_settings.idle_minutes(db) == 12
 
 

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QHBoxLayout,
+    QMainWindow,
     QMessageBox,
     QProgressBar,
     QPushButton,
@@ -313,8 +314,7 @@ class BackupsDialog(QDialog):
         ):
             return
         pending.request(self._db.path, info.path)
-        parent = self.parentWidget()
-        main = parent.window() if parent is not None else None
+        main = self._main_window()
         if main is not None:
             main.close()
             if main.isVisible():  # something refused to close: no restore behind anyone's back
@@ -322,6 +322,13 @@ class BackupsDialog(QDialog):
                 self.messages.show_message("RefDesk could not close, so the backup was not restored.")
                 return
         self.accept()
+
+    def _main_window(self) -> QWidget | None:
+        """The main window this dialog belongs to, directly or through the Settings dialog it sits in."""
+        widget = self.parentWidget()
+        while widget is not None and not isinstance(widget, QMainWindow):
+            widget = widget.parentWidget()
+        return widget
 
     def confirm(self, title: str, text: str) -> bool:
         """Ask before restoring (tests replace this)."""
