@@ -1,6 +1,7 @@
-"""Starting RefDesk as a person at the desk does: the first run sets up the clinic and its administrator;
-later starts ask for a user name and password, say a refusal in plain words under the fields, and ask a
-person whose password an administrator set to choose their own before they work."""
+"""Starting RefDesk as a person at the desk does (the first run, which sets up the clinic and its
+administrator, is in ``test_first_run``): each start asks for a user name and password, says a refusal
+in plain words under the fields, and asks a person whose password an administrator set to choose their
+own before they work."""
 
 from __future__ import annotations
 
@@ -9,17 +10,16 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtWidgets import QApplication, QDialog, QLabel, QMessageBox, QWidget, QWizard
+from PySide6.QtWidgets import QApplication, QDialog, QLabel, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
 from refdesk.domain.vocab import StaffRole
 from refdesk.errors import SignInError
-from refdesk.services import accounts, settings
+from refdesk.services import accounts
 from refdesk.services.actor import Actor
 from refdesk.storage import Database
 from tests.ui.test_idle_lock import CLINIC, PASSWORD, FakeClock, tear_down
 from ui.session.controller import LAST_USER, SessionController
-from ui.session.first_run import FirstRunWizard
 from ui.session.password import PasswordDialog
 from ui.session.signin import DEMO_HINT, SignInDialog
 
@@ -96,48 +96,6 @@ def error_of(dialog: QWidget, key: str) -> str:
 
 def no_message_box() -> bool:
     return not any(isinstance(w, QMessageBox) and w.isVisible() for w in QApplication.topLevelWidgets())
-
-
-def test_the_first_run_makes_the_administrator_and_opens_the_window(
-    qtbot: QtBot, db: Database, session: SessionController
-) -> None:
-    assert accounts.needs_setup(db)
-
-    def set_up(dialog: QDialog) -> None:
-        assert isinstance(dialog, FirstRunWizard)
-        page = dialog.account_page
-        type_into(qtbot, page.clinic, CLINIC)
-        type_into(qtbot, page.full_name, "Maria Lopez")
-        type_into(qtbot, page.username, "maria")
-        type_into(qtbot, page.password, PASSWORD)
-        type_into(qtbot, page.repeat, "something else")
-        qtbot.keyClick(page.repeat, Qt.Key.Key_Return)  # Enter finishes... unless something is refused
-        assert dialog.isVisible() and "differ" in error_of(page, "repeat")
-        type_into(qtbot, page.repeat, PASSWORD)
-        page.password.clear()
-        type_into(qtbot, page.password, "short")
-        page.repeat.clear()
-        type_into(qtbot, page.repeat, "short")
-        qtbot.keyClick(page.repeat, Qt.Key.Key_Return)
-        assert dialog.isVisible() and "at least 8" in error_of(page, "password")  # the service's words
-        assert dialog.focusWidget() is page.password  # the cursor goes to the refused field
-        for field in (page.password, page.repeat):
-            field.clear()
-            type_into(qtbot, field, PASSWORD)
-        qtbot.keyClick(page.repeat, Qt.Key.Key_Return)
-
-    wizard = Expect(QWizard, set_up)
-    started = session.start()
-    wizard.check()
-    assert started
-    window = session.window
-    assert window is not None and window.isVisible()
-    assert window.windowTitle() == f"RefDesk — {CLINIC} — Maria Lopez"
-    assert session.actor is not None and session.actor.role is StaffRole.ADMIN
-    assert settings.clinic_name(db) == CLINIC
-    assert not accounts.needs_setup(db)
-    assert accounts.sign_in(db, "maria", PASSWORD).staff_id == session.actor.staff_id
-    assert session.idle.running
 
 
 def test_a_sign_in_refused_is_said_under_the_fields_and_the_password_cleared(

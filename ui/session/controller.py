@@ -1,9 +1,11 @@
 """The signed-in session: who is at the desk, from the first sign-in to quitting.
 
-``SessionController.start()`` runs first-run setup (a new database) or the sign-in screen, then shows the
-main window for that person. While they work, an ``IdleWatch`` notes their input; after the clinic's idle
-minutes (``security_settings.idle_minutes``), or on File → Lock screen, the session locks: every window's
-patient data is hidden (``ScreenLock``) and the lock screen takes the keyboard. The same person signing in
+``SessionController.start()`` runs first-run setup (a new database: ``ui.session.first_run``) or the
+sign-in screen, then shows the main window for that person (after the first run, with what they chose
+to do first: the Import wizard or New referral). While they work, an ``IdleWatch`` notes their input;
+after the clinic's idle minutes (``security_settings.idle_minutes``), or on File → Lock screen, the
+session locks: every window's patient data is hidden (``ScreenLock``) and the lock screen takes the
+keyboard. The same person signing in
 again gets everything back as it was; someone else (after "Switch user") gets a fresh window of their own,
 and the previous person's open dialogs are closed. Sign-ins, locks, switches and quitting are all in the
 audit trail (``accounts.sign_in`` / ``accounts.sign_out``).
@@ -26,7 +28,8 @@ from refdesk.services.actor import Actor
 from refdesk.storage import Database
 from ui.main_window import MainWindow
 from ui.preferences import or_workstation
-from ui.session.first_run import FirstRunWizard
+from ui.session.first_run import FirstRunWizard, start_demo
+from ui.session.first_run_next import NextStep, open_first
 from ui.session.idle import IdleWatch
 from ui.session.lock import ScreenLock
 from ui.session.password import PasswordDialog
@@ -62,10 +65,12 @@ class SessionController(QObject):
         demo: bool,
         preferences: QSettings | None = None,
         clock: Callable[[], float] = time.monotonic,
+        launch_demo: Callable[[], None] = start_demo,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self._db, self._demo = db, demo
+        self._launch_demo = launch_demo
         self._prefs = or_workstation(preferences)
         self.window: MainWindow | None = None
         self.actor: Actor | None = None
@@ -84,19 +89,24 @@ class SessionController(QObject):
     # -- start ---------------------------------------------------------------------------------------
 
     def start(self) -> bool:
-        """First-run setup or sign-in, then the main window. False when the person cancelled (quit)."""
-        actor = self._first_run() if accounts.needs_setup(self._db) else self._sign_in_at_start()
+        """First-run setup or sign-in, then the main window. False when the person cancelled (quit), or
+        chose to explore the demo first (another RefDesk opens it; this one quits)."""
+        if not accounts.needs_setup(self._db):
+            actor = self._sign_in_at_start()
+            if actor is None:
+                return False
+            self.open_window(actor)
+            return True
+        wizard = FirstRunWizard(self._db, launch_demo=self._launch_demo)
+        wizard.exec()
+        # The administrator exists once setup was saved, even if the last page was then cancelled.
+        actor, step, outcome = wizard.actor, wizard.choice or NextStep.OPEN, wizard.outcome
+        wizard.deleteLater()
         if actor is None:
             return False
-        self.open_window(actor)
+        window = self.open_window(actor)
+        open_first(window, self._db, step, outcome)
         return True
-
-    def _first_run(self) -> Actor | None:
-        wizard = FirstRunWizard(self._db)
-        wizard.exec()
-        actor = wizard.actor  # made when its page was left, even if a later page was cancelled
-        wizard.deleteLater()
-        return actor
 
     def _sign_in_at_start(self) -> Actor | None:
         while True:

@@ -19,6 +19,13 @@ def password_field(name: str) -> QLineEdit:
     return field
 
 
+def _focus_target(widget: QWidget) -> QWidget:
+    """The widget that takes the cursor for ``widget`` (a box hands it on to the field inside)."""
+    while (proxy := widget.focusProxy()) is not None:
+        widget = proxy
+    return widget
+
+
 class FieldErrors:
     """The error labels of a form, by field key: ``row`` adds a field with its (hidden) error label to a
     form layout; ``show`` puts each message under its field and focuses the first refused field."""
@@ -37,9 +44,17 @@ class FieldErrors:
         error.setProperty("key", key)
         layout.addWidget(error)
         box.setFocusProxy(field)
-        form.addRow(label, box)
+        caption = QLabel(label)
+        caption.setBuddy(_focus_target(field))  # the field itself: Alt+letter puts the cursor in it
+        form.addRow(caption, box)
         self.labels[key] = error
         self._fields[key] = field
+
+    def set(self, key: str, message: str) -> None:
+        """Show ``message`` under ``key``'s field (an empty one hides it), leaving the others as they are."""
+        label = self.labels[key]
+        label.setText(message)
+        label.setVisible(bool(message))
 
     def clear(self) -> None:
         for label in self.labels.values():
@@ -62,8 +77,9 @@ class FieldErrors:
             first = first or self._fields[key]
         if first is not None:
             first.setFocus()
-            if isinstance(first, QLineEdit):
-                first.selectAll()
+            inner = _focus_target(first)
+            if isinstance(inner, QLineEdit):
+                inner.selectAll()
         return unplaced
 
     def text(self, key: str) -> str:
