@@ -410,6 +410,7 @@ def test_add_a_referral_without_any_partner_adds_the_partner_first(
     press(qtbot, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: error_of(dialog, "name") != "")
     assert error_of(dialog, "name") == "Partner name is required." and dialog.isVisible()
+    qtbot.waitUntil(lambda: dialog.name.height() >= dialog.name.minimumSizeHint().height())  # not squeezed
     qtbot.keyClicks(dialog.name, "Oak Street Primary Care")
     press(qtbot, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: visible(NewReferralDialog) is not None)

@@ -26,6 +26,21 @@ def _focus_target(widget: QWidget) -> QWidget:
     return widget
 
 
+def _grow_to_fit(widget: QWidget) -> None:
+    """Make ``widget``'s window tall enough for the messages just shown. A window whose layout holds
+    wrapping text (its height depends on its width) is not grown by Qt itself: the fields would be
+    squeezed to make room for their messages."""
+    window = widget.window()
+    layout = window.layout()
+    if layout is None or not window.isVisible():
+        return
+    layout.activate()
+    needed = window.heightForWidth(window.width()) if window.hasHeightForWidth() else -1
+    needed = max(needed, window.minimumSizeHint().height())
+    if needed > window.height():
+        window.resize(window.width(), needed)
+
+
 class FieldErrors:
     """The error labels of a form, by field key: ``row`` adds a field with its (hidden) error label to a
     form layout; ``show`` puts each message under its field and focuses the first refused field."""
@@ -55,6 +70,7 @@ class FieldErrors:
         label = self.labels[key]
         label.setText(message)
         label.setVisible(bool(message))
+        _grow_to_fit(label)
 
     def clear(self) -> None:
         for label in self.labels.values():
@@ -76,6 +92,7 @@ class FieldErrors:
             label.show()
             first = first or self._fields[key]
         if first is not None:
+            _grow_to_fit(first)
             first.setFocus()
             inner = _focus_target(first)
             if isinstance(inner, QLineEdit):

@@ -250,6 +250,13 @@ class FirstRunWizard(QWizard):
         self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)  # the same on every platform
         self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage, True)
         self.setOption(QWizard.WizardOption.NoBackButtonOnLastPage, True)
+        for which in (QWizard.WizardButton.NextButton, QWizard.WizardButton.CommitButton):
+            # Styled (bold) as the default button before it is first laid out, so its text fits; the
+            # wizard has polished its buttons already, so the style is applied again.
+            button = self.button(which)
+            button.setProperty("primary", True)
+            button.style().unpolish(button)
+            button.style().polish(button)
         self.welcome_page = WelcomePage(launch_demo)
         self.clinic_page = ClinicPage(self._runner)
         self.targets_page = TargetsPage()

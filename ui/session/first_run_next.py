@@ -147,6 +147,7 @@ class AddPartnerDialog(QDialog):
             buttons.addButton("&Save partner", QDialogButtonBox.ButtonRole.AcceptRole), "partnerSave"
         )
         self.save_button.setDefault(True)
+        self.save_button.setProperty("primary", True)  # styled (bold) before it is laid out: its text fits
         buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
