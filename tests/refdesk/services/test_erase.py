@@ -33,7 +33,7 @@ from refdesk.services.erase import REASON_MAX_LENGTH, delete_referral, deletion_
 from refdesk.services.queue import QueueFilter, QueueSort
 from refdesk.services.records import add_record
 from refdesk.services.referrals import NewReferral, create_referral
-from refdesk.storage import Database
+from refdesk.storage import Database, search_index
 from tests.refdesk.services.helpers import audit_rows
 
 #: Every table that holds rows of one referral, by the column that says which.
@@ -219,3 +219,14 @@ def test_a_referral_already_deleted_is_not_found(db: Database, admin: Actor, mar
     with pytest.raises(NotFoundError):
         deletion_summary(db, marked)
     assert [row.success for row in audit_rows(db, "referral.delete")] == [True, False]
+
+
+def test_without_a_search_index_the_delete_is_the_same(db: Database, admin: Actor, marked: int) -> None:
+    """A SQLite build without FTS5 has no index to clean (search falls back to LIKE)."""
+    with db.engine.begin() as connection:
+        search_index.drop(connection)
+
+    delete_referral(db, admin, marked, REASON)
+
+    assert set(rows_of(db, marked).values()) == {0}
+    assert found_by_search(db, LAST) == []
