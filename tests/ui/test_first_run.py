@@ -29,7 +29,15 @@ from ui.dialogs.new_referral import NewReferralDialog
 from ui.imports.wizard import ImportWizard
 from ui.session import controller as session_controller
 from ui.session.controller import SessionController
-from ui.session.first_run import ADMIN, TARGETS, WELCOME, WHAT_NEXT, FirstRunWizard
+from ui.session.first_run import (
+    ADMIN,
+    TARGETS,
+    WELCOME,
+    WHAT_NEXT,
+    DemoNotStarted,
+    FirstRunWizard,
+    start_demo,
+)
 from ui.session.first_run import CLINIC as CLINIC_PAGE
 from ui.session.first_run_next import NO_LINE, AddPartnerDialog
 from ui.session.signin import SignInDialog
@@ -43,8 +51,6 @@ class Demo:
 
     def __call__(self) -> None:
         if self.fails:
-            from ui.session.first_run import DemoNotStarted
-
             raise DemoNotStarted("The demo could not be started (No such file or directory).")
         self.started += 1
 
@@ -493,6 +499,21 @@ def test_a_demo_that_cannot_start_is_said_on_the_welcome_page(qtbot: QtBot, db: 
     wizard.welcome_page.set_up.setChecked(True)  # setting up instead still works
     wizard.next()
     assert wizard.currentId() == CLINIC_PAGE
+
+
+def test_start_demo_starts_the_demo_command_with_its_environment(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    marker = tmp_path / "started.txt"
+    script = "import os, sys; open(sys.argv[1], 'w').write(os.environ['REFDESK_TEST_MARK'])"
+    command = (sys.executable, ["-c", script, str(marker)], {"REFDESK_TEST_MARK": "demo"})
+    monkeypatch.setattr(setup, "demo_command", lambda: command)
+    start_demo()
+    qtbot.waitUntil(lambda: marker.exists() and marker.read_text() == "demo", timeout=30_000)
+
+    monkeypatch.setattr(setup, "demo_command", lambda: (str(tmp_path / "no-such-program"), ["--demo"], {}))
+    with pytest.raises(DemoNotStarted, match="could not be started"):
+        start_demo()
 
 
 def test_the_demo_command_is_this_refdesk_on_the_demo_database(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -91,7 +91,8 @@ def start_demo() -> None:
     for name, value in extra.items():
         environment.insert(name, value)
     process.setProcessEnvironment(environment)
-    started, _pid = process.startDetached()
+    answer = process.startDetached()  # PySide6 answers a bool here (a (bool, pid) pair in some versions)
+    started = answer[0] if isinstance(answer, tuple) else bool(answer)
     if not started:
         log.warning("demo not started: %s %s", program, arguments)
         raise DemoNotStarted(f"The demo could not be started ({process.errorString()}).")
