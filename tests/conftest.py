@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import logging
 import os
+import tempfile
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# A data folder for the whole run, before any fixture (module- and session-scoped ones included) opens a
+# database: nothing a test writes (an audit key, a log, preferences) ever lands in the real user folder.
+# Each test still gets its own folder from the ``refdesk_home`` fixture below.
+os.environ["REFDESK_HOME"] = tempfile.mkdtemp(prefix="refdesk-tests-")
 
 from collections.abc import Iterator
 from datetime import date

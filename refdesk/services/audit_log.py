@@ -61,6 +61,7 @@ ACTIONS: dict[str, str] = {
     "referral.update": "Changed a referral",
     "referral.move": "Moved a referral",
     "referral.close": "Closed a referral",
+    "referral.delete": "Deleted a referral",
     "referral.reopen": "Reopened a referral",
     "referral.acknowledge": "Acknowledged a referral",
     "referral.answer": "Answered an intake question",

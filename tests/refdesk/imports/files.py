@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
+from refdesk.services.audit_chain import ANCHOR_KEY
 from refdesk.storage import Database
 
 HEADER = [
@@ -128,7 +129,9 @@ def _with_entities(xml: bytes) -> bytes:
 
 def fingerprint(db: Database, *, skip: Sequence[str] = ("audit_event",)) -> dict[str, tuple[int, str]]:
     """Every table's row count and a hash of its rows in rowid order (the schema's tables, indexes and
-    triggers included through sqlite_master): equal fingerprints mean an unchanged database."""
+    triggers included through sqlite_master): equal fingerprints mean an unchanged database. The audit
+    trail is left out (a refused import is audited), and so is its seal in ``setting``, which moves with
+    it."""
     found: dict[str, tuple[int, str]] = {}
     with db.engine.connect() as connection:
         tables = [
@@ -143,6 +146,8 @@ def fingerprint(db: Database, *, skip: Sequence[str] = ("audit_event",)) -> dict
             digest = hashlib.sha256()
             count = 0
             for line in connection.exec_driver_sql(f'SELECT * FROM "{table}"'):
+                if "audit_event" in skip and table == "setting" and line[0] == ANCHOR_KEY:
+                    continue
                 digest.update(repr(tuple(line)).encode())
                 count += 1
             found[table] = (count, digest.hexdigest())
