@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from refdesk import APP_NAME, __version__
+from refdesk.domain.vocab import StaffRole
 from refdesk.services import queue, settings
 from refdesk.services.actor import Actor
 from refdesk.services.queue import QueueFilter
@@ -150,6 +151,10 @@ class MainWindow(QMainWindow):
         file_menu = menus.addMenu("&File")
         file_menu.addAction(self._action("new_referral", self.new_referral))
         file_menu.addAction(self._action("import", self.import_file))
+        if self._actor.role is StaffRole.ADMIN:  # only an administrator deletes (reliability.md 9, 15)
+            delete = QAction("&Delete referral entered by mistake…", self, objectName="fileDeleteReferral")
+            delete.triggered.connect(self.delete_referral)
+            file_menu.addAction(delete)
         file_menu.addSeparator()
         file_menu.addAction(self._action("lock", self.lock_requested.emit))
         switch_user = QAction("S&witch user…", self, objectName="fileSwitchUser")
@@ -324,12 +329,35 @@ class MainWindow(QMainWindow):
         self.queue.select_referral(referral_id)
         if referral_id != self.detail.referral_id:
             self.detail.load(referral_id)
+        self.detail.setVisible(True)
         self.detail.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _selected(self, referral_id: int | None) -> None:
         # Reloading the referral already shown would reset a field the user is typing in.
         if referral_id is not None and referral_id != self.detail.referral_id:
             self.detail.load(referral_id)
+        if referral_id is not None:
+            self.detail.setVisible(True)  # hidden after the referral it showed was deleted
+
+    def delete_referral(self) -> None:
+        """File → Delete referral entered by mistake: the referral open in the detail, after the dialog's
+        confirmation (``ui.dialogs.delete_referral``)."""
+        referral_id = self._detail.referral_id if self._detail is not None else None
+        if referral_id is None or not self._detail_shown():
+            self.statusBar().showMessage("Open the referral to delete first.", 6000)
+            return
+        from ui.dialogs.delete_referral import ask_delete_referral  # rare: built when asked for
+
+        ask_delete_referral(self, self._db, self._actor, self._runner, referral_id, self._referral_deleted)
+
+    def _detail_shown(self) -> bool:
+        return self._detail is not None and not self._detail.isHidden()
+
+    def _referral_deleted(self, referral_id: int) -> None:
+        if self._detail is not None and self._detail.referral_id == referral_id:
+            self._detail.setVisible(False)  # nothing of it stays on screen
+        self.refresh_all()
+        self.statusBar().showMessage("The referral was deleted.", 8000)
 
     def _referral_created(self, referral_id: int) -> None:
         self.queue.refresh()

@@ -422,3 +422,35 @@ def test_a_locked_window_shows_a_blank_page_and_comes_back_as_it_was(
     window.set_locked(False)
     assert window.windowTitle() == title and window.menuBar().isEnabled()
     assert window.detail.isVisible() and window.detail.referral_id == referral_id
+
+
+def test_an_administrator_deletes_the_open_referral_from_the_file_menu_and_nothing_of_it_stays(
+    qtbot: QtBot, db: Database, admin: Actor, prefs: QSettings, referral_id: int
+) -> None:
+    from refdesk.domain.formats import referral_number
+    from refdesk.domain.models import Referral
+    from ui.dialogs.delete_referral import DeleteReferralDialog
+
+    window = open_window(qtbot, db, admin, prefs)
+    window.open_referral(referral_id)
+    qtbot.waitUntil(lambda: window.detail.referral_id == referral_id)
+    action = window.findChild(QAction, "fileDeleteReferral")
+    assert action is not None
+    action.trigger()
+    qtbot.waitUntil(lambda: window.findChild(DeleteReferralDialog) is not None)
+    dialog = window.findChild(DeleteReferralDialog)
+    assert dialog is not None
+    dialog.reason.setText("Entered twice")
+    dialog.confirm.setText(referral_number(referral_id))
+    qtbot.mouseClick(dialog.delete_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.detail.isHidden())
+    with db.session() as session:
+        assert session.get(Referral, referral_id) is None
+    assert "deleted" in window.statusBar().currentMessage()
+
+
+def test_only_an_administrator_has_the_delete_entry(
+    qtbot: QtBot, db: Database, actor: Actor, prefs: QSettings
+) -> None:
+    window = open_window(qtbot, db, actor, prefs)
+    assert window.findChild(QAction, "fileDeleteReferral") is None
