@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from refdesk.domain.models import AuditEvent
@@ -96,3 +97,44 @@ def record_view(db: Database, actor: Actor, referral_id: int) -> None:
     """
     with db.transaction() as session:
         record(session, actor, "referral.view", "referral", referral_id)
+
+
+#: Audited actions that leave the desk's data as it was: reading, signing in and out, exports and
+#: prints, and the audit log's own use. A session that did only these needs no backup on closing.
+READ_ONLY_ACTIONS = frozenset(
+    {
+        "referral.view",
+        "auth.sign_in",
+        "auth.sign_out",
+        "export.queue",
+        "export.metrics",
+        "report.summary",
+        "report.packet",
+        "audit.view",
+        "audit.export",
+        "audit.verify",
+    }
+)
+
+
+def last_audit_id(db: Database) -> int:
+    """The newest audit row's id (0 for an empty trail): a bookmark for ``changed_since``."""
+    with db.session() as session:
+        return session.scalar(select(func.max(AuditEvent.id))) or 0
+
+
+def changed_since(db: Database, audit_id: int) -> bool:
+    """Whether anything was changed after audit row ``audit_id``: every write is audited, so a
+    successful audit row after it that is not a read means the data moved on (reads the rows after the
+    bookmark only, by primary key)."""
+    query = (
+        select(AuditEvent.id)
+        .where(
+            AuditEvent.id > audit_id,
+            AuditEvent.success.is_(True),
+            AuditEvent.action.not_in(READ_ONLY_ACTIONS),
+        )
+        .limit(1)
+    )
+    with db.session() as session:
+        return session.scalars(query).first() is not None

@@ -122,6 +122,25 @@ def test_closing_after_changes_backs_up_once_more(
     assert not auto.changed
 
 
+def test_closing_after_only_reading_makes_no_second_backup(
+    qtbot: QtBot, db: Database, actor: Actor, auto: AutoBackup, folder: Path, clock: Clock
+) -> None:
+    """Opening referrals and signing out are audited (the audit trail is written) but change nothing the
+    newest backup lacks: closing does not make the desk wait for another copy."""
+    from refdesk.services.audit import record_view
+
+    add_partner(db, actor, "Oak Street Primary Care")
+    settle(qtbot, auto, 1)
+    clock.now = MORNING + timedelta(hours=8)
+    record_view(db, actor, 1)
+    qtbot.waitUntil(lambda: auto.changed)  # a write happened ...
+
+    outcome = auto.back_up_on_exit()
+
+    assert outcome.result is None and outcome.error is None  # ... but only a read was recorded
+    assert [info.taken_at for info in list_backups(folder)] == [MORNING]
+
+
 def test_closing_without_changes_makes_no_backup(qtbot: QtBot, auto: AutoBackup, folder: Path) -> None:
     outcome = auto.back_up_on_exit()
     assert outcome.result is None and outcome.error is None

@@ -25,6 +25,7 @@ from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from refdesk.paths import backup_dir
+from refdesk.services.audit import changed_since, last_audit_id
 from refdesk.storage import Database
 from refdesk.storage.backup import BackupInfo
 from refdesk.storage.backup_schedule import automatic_backup, backup_due_today
@@ -74,6 +75,8 @@ class AutoBackup(QObject):
         self._settled_day: date | None = None
         self._retry_at = 0.0
         self._told = False
+        #: The newest audit row a backup of this session holds (at start: what the last one may hold).
+        self._bookmark = last_audit_id(db)
         self._written.connect(self._on_written, Qt.ConnectionType.QueuedConnection)
         db.add_write_listener(self._listener)
 
@@ -120,30 +123,33 @@ class AutoBackup(QObject):
         now, writes = self._clock(), self._writes
         db, folder_of = self._db, self._folder
 
-        def job(context: TaskContext) -> BackupInfo | None:
+        def job(context: TaskContext) -> tuple[BackupInfo | None, int]:
             _this_thread.backing_up = True
             try:
                 folder = folder_of()
                 if not backup_due_today(folder, now):
-                    return None
-                return automatic_backup(
+                    return None, 0
+                mark = last_audit_id(db)
+                info = automatic_backup(
                     db, folder, now=now, progress=context.progress, should_stop=lambda: context.cancelled
                 )
+                return info, mark
             finally:
                 _this_thread.backing_up = False
 
         self._running = True
         self._runner.submit(
             job,
-            on_done=lambda info: self._daily_done(now.date(), writes, info),
+            on_done=lambda done: self._daily_done(now.date(), writes, *done),
             on_error=self._daily_failed,
         )
 
-    def _daily_done(self, day: date, writes: int, info: BackupInfo | None) -> None:
+    def _daily_done(self, day: date, writes: int, info: BackupInfo | None, mark: int) -> None:
         self._running = False
         self._settled_day = day
         if info is not None:
             self._saved_writes = max(self._saved_writes, writes)
+            self._bookmark = max(self._bookmark, mark)
             self.backed_up.emit(info)
 
     def _daily_failed(self, error: BaseException) -> None:
@@ -166,7 +172,9 @@ class AutoBackup(QObject):
         self.stop()
         self.wait()
         QCoreApplication.processEvents()  # the finished daily backup's result, so it counts
-        if not self.changed:
+        if not self.changed or not changed_since(self._db, self._bookmark):
+            # Only reads since the last backup (opening referrals, signing in and out, printing): the
+            # newest backup already holds everything, so closing does not wait for another copy.
             return Outcome()
         writes, db, folder_of, now = self._writes, self._db, self._folder, self._clock()
 
