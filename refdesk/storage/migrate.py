@@ -67,6 +67,14 @@ def ensure_current(engine: Engine) -> None:
             "Install the newer version to open it."
         )
     upgrade(engine)
+    with engine.connect() as connection:
+        reached = current_revision(connection)
+    if reached != HEAD_REVISION:
+        # An installation missing its migration scripts "upgrades" to nothing; never use such a file.
+        raise StorageError(
+            f"This installation of RefDesk is incomplete: the database could not be brought to schema "
+            f"{HEAD_REVISION} (it is at {reached or 'none'}). Reinstall RefDesk."
+        )
 
 
 def _run(engine: Engine, direction: str, target: str, config: Config | None = None) -> None:
