@@ -57,6 +57,7 @@ class PasswordDialog(QDialog):
             buttons.addButton("&Change password", QDialogButtonBox.ButtonRole.AcceptRole), "passwordSave"
         )
         self.save_button.setDefault(True)
+        self.save_button.setProperty("primary", True)  # styled as the main button (its text is not cut)
         cancel = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         if forced:
             cancel.setText("Sign &out")

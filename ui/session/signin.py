@@ -71,7 +71,8 @@ class SignInDialog(QDialog):
         self.actor: Actor | None = None
         self._password: str | None = None
         self.setObjectName("lockScreen" if locked else "signInDialog")
-        self.setWindowTitle(LOCKED_TITLE if locked else f"Sign in — {APP_NAME}")
+        title = LOCKED_TITLE if locked else f"Sign in — {APP_NAME}"
+        self.setWindowTitle(f"{title} — DEMO" if demo else title)  # never mistaken for the real desk
 
         self.user = named(QLineEdit(username, maxLength=64), "signInUser")
         self.password = password_field("signInPassword")
