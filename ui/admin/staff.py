@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
-    QMessageBox,
     QPushButton,
     QTableView,
     QVBoxLayout,
@@ -35,6 +34,7 @@ from ui.detail.bars import MessageBar
 from ui.errors import user_message
 from ui.tasks import TaskContext, TaskRunner
 from ui.widgets import named
+from ui.widgets.questions import confirm
 from ui.widgets.tables import fit_columns, read_only_rows
 
 F = TypeVar("F", bound=_Form)
@@ -244,14 +244,7 @@ class StaffDialog(QDialog):
 
     def confirm(self, title: str, text: str) -> bool:
         """Ask before a change people notice (tests replace this)."""
-        answer = QMessageBox.question(
-            self,
-            title,
-            text,
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel,
-        )
-        return answer == QMessageBox.StandardButton.Yes
+        return confirm(self, title, text)
 
     # --- running a change -----------------------------------------------------------------------------
 

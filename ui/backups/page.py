@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QMainWindow,
-    QMessageBox,
     QProgressBar,
     QPushButton,
     QTableView,
@@ -46,6 +45,7 @@ from ui.detail.bars import MessageBar
 from ui.errors import user_message
 from ui.tasks import TaskContext, TaskRunner
 from ui.widgets import named, plain_label
+from ui.widgets.questions import confirm
 from ui.widgets.tables import fit_columns, read_only_rows
 
 AUTOMATIC = (
@@ -332,14 +332,7 @@ class BackupsDialog(QDialog):
 
     def confirm(self, title: str, text: str) -> bool:
         """Ask before restoring (tests replace this)."""
-        answer = QMessageBox.question(
-            self,
-            title,
-            text,
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel,
-        )
-        return answer == QMessageBox.StandardButton.Yes
+        return confirm(self, title, text)
 
     def done(self, result: int) -> None:
         """Closing stops a backup that is running (it leaves no file) and waits for it to stop."""

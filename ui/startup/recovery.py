@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QListWidget,
     QListWidgetItem,
-    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -40,6 +39,7 @@ from ui.startup import messages
 from ui.startup.waiting import run_modal
 from ui.tasks import TaskRunner
 from ui.widgets import named, plain_label
+from ui.widgets.questions import confirm
 
 HELP = (
     "If you need help, call your IT contact and tell them this message and the file's name. "
@@ -187,14 +187,7 @@ class RecoveryScreen(QDialog):
 
     def confirm(self, title: str, text: str) -> bool:
         """Ask before restoring (tests replace this)."""
-        answer = QMessageBox.question(
-            self,
-            title,
-            text,
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel,
-        )
-        return answer == QMessageBox.StandardButton.Yes
+        return confirm(self, title, text)
 
     def done(self, result: int) -> None:
         """Leaving stops a search still reading backups (it checks between pages) and waits for it."""
