@@ -94,6 +94,10 @@ class ServiceLinesPage(QWidget):
         header.setSectionResizeMode(NAME, QHeaderView.ResizeMode.Stretch)
         for column in range(1, self.model.columnCount()):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        # The name is what people look for: room for a usual one ("Behavioral health intake") beside the
+        # figures, rather than a squeezed column scrolled out of sight.
+        metrics = self.table.fontMetrics()
+        self.table.setMinimumWidth(metrics.averageCharWidth() * 72)
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
 
         self.new_name = named(QLineEdit(placeholderText="Name of the new service line"), "newLineName")
