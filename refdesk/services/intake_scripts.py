@@ -23,6 +23,7 @@ from refdesk.domain.vocab import ItemKind
 from refdesk.errors import NotFoundError
 from refdesk.services.actor import Actor
 from refdesk.services.audit import audited
+from refdesk.services.service_lines import check_can_change_settings
 from refdesk.services.validation import Errors
 from refdesk.storage import Database
 
@@ -157,7 +158,9 @@ def save_script(db: Database, actor: Actor, line_id: int, drafts: list[ItemDraft
         ValidationError: messages keyed ``items`` or ``items.<index>.prompt`` / ``.choices``; nothing
             is saved.
         ValueError: a draft's key is repeated or never belonged to this line (a caller's bug).
+        AccessDenied: a front desk account (scripts are for those who run the clinic's settings).
     """
+    check_can_change_settings(db, actor, "intake_script.save", "service_line", line_id)
     errors = Errors()
     cleaned = _clean_drafts(errors, drafts)
     if not errors.messages:

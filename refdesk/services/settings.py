@@ -21,6 +21,7 @@ from refdesk.errors import ValidationError
 from refdesk.reports.letterhead_info import Letterhead
 from refdesk.services.actor import Actor
 from refdesk.services.audit import audited
+from refdesk.services.service_lines import check_can_change_settings
 from refdesk.services.validation import Errors
 from refdesk.storage import Database
 
@@ -184,7 +185,9 @@ def save_letterhead_field(db: Database, actor: Actor, key: str, value: str | Non
 
     Raises:
         ValidationError: the value is refused; nothing is saved.
+        AccessDenied: a front desk account (the letterhead is for those who run the clinic's settings).
     """
+    check_can_change_settings(db, actor, "setting.update", "setting")
     cleaned = clean_letterhead_field(key, value)
     put(db, actor, key, cleaned)
     return cleaned
@@ -253,7 +256,9 @@ def save_logo(db: Database, actor: Actor, path: str | Path | None) -> StoredLogo
 
     Raises:
         ValidationError: keyed by ``CLINIC_LOGO``; nothing is saved.
+        AccessDenied: a front desk account.
     """
+    check_can_change_settings(db, actor, "setting.update", "setting")
     logo = read_logo_file(path) if path and str(path).strip() else None
     with audited(db, actor, "setting.update", "setting") as scope:
         row = scope.session.get(Setting, CLINIC_LOGO)

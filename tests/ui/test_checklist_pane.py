@@ -16,6 +16,7 @@ from refdesk.services.actor import Actor
 from refdesk.services.intake import ItemDraft
 from refdesk.services.referrals import NewReferral, create_referral
 from refdesk.storage import Database
+from tests.accounts import coordinator
 from tests.ui.keyboard import activate, press, replace_text, type_text
 from ui.detail.checklist import ChecklistPane, YesNoField
 from ui.tasks import InlineRunner
@@ -65,7 +66,7 @@ def test_the_prompt_is_shown_as_typed_never_as_markup(
 ) -> None:
     items = intake.current_script(db, service_line_id).items
     items[0].prompt = "<b>Reason</b> & why?"
-    intake.save_script(db, actor, service_line_id, items)
+    intake.save_script(db, coordinator(db), service_line_id, items)
     pane.load(referral_id)
     [first] = [label for label in pane.findChildren(QLabel, "itemPrompt") if label.text().startswith("1.")]
     assert first.text() == "1. <b>Reason</b> & why?"
@@ -114,7 +115,7 @@ def test_an_impossible_date_is_shown_at_its_field_and_nothing_is_saved(
 ) -> None:
     items = intake.current_script(db, service_line_id).items
     items.append(ItemDraft("Date of injury or surgery", ItemKind.DATE))
-    intake.save_script(db, actor, service_line_id, items)
+    intake.save_script(db, coordinator(db), service_line_id, items)
     pane.load(referral_id)
     key = "date_of_injury_or_surgery"
     focus(qtbot, pane.editor(key))
@@ -153,7 +154,7 @@ def test_delete_clears_an_optional_yes_no_answer(
 ) -> None:
     items = intake.current_script(db, service_line_id).items
     items.append(ItemDraft("Prior imaging available?", ItemKind.YES_NO))
-    intake.save_script(db, actor, service_line_id, items)
+    intake.save_script(db, coordinator(db), service_line_id, items)
     pane.load(referral_id)
     key = "prior_imaging_available"
     focus(qtbot, pane.editor(key))
@@ -174,7 +175,7 @@ def test_answers_to_retired_items_are_listed_below_with_the_words_they_answered(
     items = [item for item in intake.current_script(db, service_line_id).items]
     items = [item for item in items if item.key != "scheduling_constraints"]
     items[0].prompt = "Reason for referral confirmed with the patient?"
-    intake.save_script(db, actor, service_line_id, items)
+    intake.save_script(db, coordinator(db), service_line_id, items)
 
     pane.load(referral_id)
     assert len(shown(pane, "itemPrompt")) == 6

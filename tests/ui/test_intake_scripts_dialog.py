@@ -19,6 +19,7 @@ from refdesk.services.actor import Actor
 from refdesk.services.catalog import NewServiceLine, create_service_line
 from refdesk.services.intake import ItemDraft
 from refdesk.storage import Database
+from tests.accounts import coordinator
 from tests.ui.keyboard import activate, press, replace_text, type_text
 from ui.dialogs.intake_scripts import (
     IntakeScriptsDialog,
@@ -35,7 +36,7 @@ Button = QMessageBox.StandardButton
 
 @pytest.fixture
 def page(qtbot: QtBot, db: Database, actor: Actor, service_line_id: int) -> Iterator[IntakeScriptsPage]:
-    view = IntakeScriptsPage(db, actor, InlineRunner())
+    view = IntakeScriptsPage(db, coordinator(db), InlineRunner())
     qtbot.addWidget(view)
     view.resize(1100, 600)
     activate(qtbot, view)
@@ -232,7 +233,7 @@ def test_closing_with_unsaved_changes_asks_first(
     answer: Button,
     closed: bool,
 ) -> None:
-    dialog = IntakeScriptsDialog(db, actor, InlineRunner())
+    dialog = IntakeScriptsDialog(db, coordinator(db), InlineRunner())
     qtbot.addWidget(dialog)
     activate(qtbot, dialog)
     monkeypatch.setattr(dialog.page, "ask_unsaved", lambda: answer)

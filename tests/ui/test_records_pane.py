@@ -20,6 +20,7 @@ from refdesk.services import settings
 from refdesk.services.actor import Actor
 from refdesk.services.records import list_records
 from refdesk.storage import Database
+from tests.accounts import coordinator
 from tests.ui.files import answer_save_dialog
 from tests.ui.keyboard import activate, type_text
 from ui.detail.records import ID_ROLE, LAST_FOLDER_KEY, SORT_ROLE, RecordsModel, RecordsPane
@@ -122,7 +123,7 @@ def test_the_letter_button_writes_the_pdf_where_the_user_chose(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    settings.save_letterhead_field(db, actor, settings.CLINIC_NAME, "Riverside Clinic")
+    settings.save_letterhead_field(db, coordinator(db), settings.CLINIC_NAME, "Riverside Clinic")
     folder = tmp_path / "letters"
     folder.mkdir()
     asked = answer_save_dialog(monkeypatch, lambda _suggested: folder / "for Oak Street")
@@ -189,7 +190,7 @@ def test_the_letterhead_dialog_saves_each_field_as_it_is_left(
 ) -> None:
     from PIL import Image
 
-    dialog = LetterheadDialog(db, actor, InlineRunner())
+    dialog = LetterheadDialog(db, coordinator(db), InlineRunner())
     qtbot.addWidget(dialog)
     activate(qtbot, dialog)
     page = dialog.page

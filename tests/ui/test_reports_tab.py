@@ -30,6 +30,7 @@ from refdesk.services.catalog import NewPartner, create_partner
 from refdesk.services.metrics import Figures, Funnel, PartnerFigures, Period, Report, Timing
 from refdesk.services.referrals import NewReferral, create_referral
 from refdesk.storage import Database
+from tests.accounts import coordinator
 from tests.ui.files import answer_save_dialog
 from tests.ui.keyboard import activate, press, type_text
 from ui.reports.charts import ReportCharts
@@ -496,7 +497,7 @@ def test_status_letters_are_saved_where_the_user_chose_and_can_be_opened(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    settings.save_letterhead_field(db, actor, settings.CLINIC_NAME, "Riverside Clinic")
+    settings.save_letterhead_field(db, coordinator(db), settings.CLINIC_NAME, "Riverside Clinic")
     folder = tmp_path / "exports"
     folder.mkdir()
     asked = answer_save_dialog(monkeypatch, lambda _suggested: folder / "April letters")
@@ -604,7 +605,7 @@ def test_a_referral_packet_is_written_from_the_menu_of_service_lines(
     assert "clinic" in tab.exporter.messages.text().lower()
     assert not list(tmp_path.glob("*.pdf")) and not tab.exporter.saved_bar.isVisibleTo(tab)
 
-    settings.save_letterhead_field(db, actor, settings.CLINIC_NAME, "Riverside Clinic")
+    settings.save_letterhead_field(db, coordinator(db), settings.CLINIC_NAME, "Riverside Clinic")
     with qtbot.waitSignal(tab.exporter.exported):
         actions[0].trigger()
     target = tmp_path / "Referral packet - Physical therapy.pdf"
@@ -655,7 +656,7 @@ def test_the_partner_summary_for_the_chosen_partner_is_saved_with_its_page_count
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    settings.save_letterhead_field(db, actor, settings.CLINIC_NAME, "Riverside Clinic")
+    settings.save_letterhead_field(db, coordinator(db), settings.CLINIC_NAME, "Riverside Clinic")
     asked = answer_save_dialog(monkeypatch, lambda suggested: tmp_path / suggested.name)
     tab = make_tab(qtbot, db, actor, prefs)
     with qtbot.waitSignal(tab.report_changed):

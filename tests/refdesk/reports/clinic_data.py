@@ -21,6 +21,7 @@ from refdesk.services.referrals import NewReferral, create_referral
 from refdesk.services.scheduling import AppointmentDraft
 from refdesk.services.workflow import close
 from refdesk.storage import Database
+from tests.accounts import coordinator
 
 DAY, HOUR = timedelta(days=1), timedelta(hours=1)
 #: Patient names that must come out of a PDF exactly as typed.
@@ -37,10 +38,12 @@ def full(name: tuple[str, str]) -> str:
 
 
 def fill_letterhead(db: Database, actor: Actor) -> None:
-    settings.save_letterhead_field(db, actor, settings.CLINIC_NAME, "Riverside Clinic")
-    settings.save_letterhead_field(db, actor, settings.CLINIC_ADDRESS, "12 River Road\nSpringfield, IL 62704")
-    settings.save_letterhead_field(db, actor, settings.CLINIC_PHONE, "555 201 0000")
-    settings.save_letterhead_field(db, actor, settings.CLINIC_FAX, "555 201 0001")
+    settings.save_letterhead_field(db, coordinator(db), settings.CLINIC_NAME, "Riverside Clinic")
+    settings.save_letterhead_field(
+        db, coordinator(db), settings.CLINIC_ADDRESS, "12 River Road\nSpringfield, IL 62704"
+    )
+    settings.save_letterhead_field(db, coordinator(db), settings.CLINIC_PHONE, "555 201 0000")
+    settings.save_letterhead_field(db, coordinator(db), settings.CLINIC_FAX, "555 201 0001")
 
 
 def receives_updates(

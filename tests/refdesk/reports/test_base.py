@@ -21,6 +21,7 @@ from refdesk.reports.letterhead import Letterhead
 from refdesk.services import settings
 from refdesk.services.actor import Actor
 from refdesk.storage import Database
+from tests.accounts import coordinator
 from tests.refdesk.services.helpers import audit_rows
 
 GENERATED = datetime(2024, 5, 15, 14, 30, tzinfo=UTC)
@@ -138,8 +139,8 @@ def test_the_logo_is_kept_in_the_database_and_prints_after_its_file_is_deleted(
 ) -> None:
     file = tmp_path / "Clinic Logo.png"
     file.write_bytes(_png())
-    settings.save_letterhead_field(db, actor, settings.CLINIC_NAME, "Riverside Clinic")
-    stored = settings.save_logo(db, actor, file)
+    settings.save_letterhead_field(db, coordinator(db), settings.CLINIC_NAME, "Riverside Clinic")
+    stored = settings.save_logo(db, coordinator(db), file)
     file.unlink()
 
     assert stored is not None and (stored.file_name, stored.media_type) == ("Clinic Logo.png", "image/png")
@@ -150,7 +151,7 @@ def test_the_logo_is_kept_in_the_database_and_prints_after_its_file_is_deleted(
     assert detail is not None and detail["new"]["file_name"] == "Clinic Logo.png"
     assert stored.to_json()["data"] not in str(detail)  # the audit trail names the image, not its bytes
 
-    settings.save_logo(db, actor, None)
+    settings.save_logo(db, coordinator(db), None)
     assert settings.letterhead(db).logo is None and settings.stored_logo(db) is None
 
 
@@ -182,7 +183,7 @@ def test_a_logo_file_is_checked_by_its_content_and_nothing_is_saved_if_refused(
     if content is not None:
         file.write_bytes(content)
     with pytest.raises(ValidationError) as refused:
-        settings.save_logo(db, actor, file)
+        settings.save_logo(db, coordinator(db), file)
     assert message in refused.value.errors[settings.CLINIC_LOGO]
     assert settings.get(db, settings.CLINIC_LOGO) is None
 

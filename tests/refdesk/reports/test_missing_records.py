@@ -33,6 +33,7 @@ from refdesk.services.actor import Actor
 from refdesk.services.records import add_record, list_records, mark_received
 from refdesk.services.referrals import NewReferral, create_referral
 from refdesk.storage import Database
+from tests.accounts import coordinator
 from tests.refdesk.reports.clinic_data import receives_updates
 from tests.refdesk.services.helpers import audit_rows, count
 
@@ -87,9 +88,11 @@ def test_a_reminder_says_when_the_records_were_first_asked_for() -> None:
 @pytest.fixture
 def clinic(db: Database, actor: Actor, partner_id: int) -> None:
     """The letterhead filled in, and the partner's address and the person who receives updates."""
-    settings.save_letterhead_field(db, actor, settings.CLINIC_NAME, "Riverside Clinic")
-    settings.save_letterhead_field(db, actor, settings.CLINIC_ADDRESS, "12 River Road\nSpringfield, IL 62704")
-    settings.save_letterhead_field(db, actor, settings.CLINIC_FAX, "555 201 0001")
+    settings.save_letterhead_field(db, coordinator(db), settings.CLINIC_NAME, "Riverside Clinic")
+    settings.save_letterhead_field(
+        db, coordinator(db), settings.CLINIC_ADDRESS, "12 River Road\nSpringfield, IL 62704"
+    )
+    settings.save_letterhead_field(db, coordinator(db), settings.CLINIC_FAX, "555 201 0001")
     receives_updates(db, partner_id, "Ольга <Smith>", "Office manager", partner_fax="(555) 310-2200")
 
 

@@ -18,6 +18,7 @@ from refdesk.services.actor import Actor
 from refdesk.services.catalog import NewServiceLine, create_service_line
 from refdesk.services.intake import ItemDraft
 from refdesk.storage import Database
+from tests.accounts import coordinator
 from tests.refdesk.services.helpers import audit_rows, count
 
 DEFAULT_KEYS = [
@@ -61,7 +62,7 @@ def extended(db: Database, actor: Actor, service_line_id: int) -> int:
     items = drafts(db, service_line_id)
     items.append(ItemDraft("Date of injury or surgery", ItemKind.DATE))
     items.append(ItemDraft("Which knee?", ItemKind.CHOICE, ["Left", "Right", "Both"]))
-    return intake.save_script(db, actor, service_line_id, items)
+    return intake.save_script(db, coordinator(db), service_line_id, items)
 
 
 # --- the shipped default --------------------------------------------------------------------------
@@ -112,7 +113,7 @@ def test_each_service_line_gets_its_own_copy(db: Database, actor: Actor, service
     other = create_service_line(db, actor, NewServiceLine(name="Imaging"))
     items = drafts(db, service_line_id)
     items[0].prompt = "Reason confirmed with the patient?"
-    intake.save_script(db, actor, service_line_id, items)
+    intake.save_script(db, coordinator(db), service_line_id, items)
     assert intake.current_script(db, other).items == intake.default_items()
 
 
@@ -188,7 +189,7 @@ def test_a_script_edit_leaves_old_answers_intact(db: Database, actor: Actor, ref
     items.insert(0, consent)  # reordered
     items.remove(by_key(items, "scheduling_constraints"))  # retired
     items.append(ItemDraft("Preferred clinic location", ItemKind.CHOICE, ["North", "South"], required=True))
-    assert intake.save_script(db, actor, line_id, items) == 2
+    assert intake.save_script(db, coordinator(db), line_id, items) == 2
 
     assert answer_rows(db) == before  # not one answer row changed, moved or went
     with db.session() as session:
@@ -231,7 +232,7 @@ def test_answering_after_an_edit_writes_the_current_item_and_keeps_the_earlier_r
     before = answer_rows(db)
     items = drafts(db, service_line_id)
     by_key(items, "interpreter").prompt = "Interpreter: which language, if any?"
-    intake.save_script(db, actor, service_line_id, items)
+    intake.save_script(db, coordinator(db), service_line_id, items)
 
     intake.answer(db, actor, referral_id, "interpreter", "Mandarin")
     after = answer_rows(db)
@@ -248,7 +249,7 @@ def test_clearing_an_optional_answer_given_to_an_earlier_version_keeps_that_row(
     before = answer_rows(db)
     items = drafts(db, service_line_id)
     by_key(items, "scheduling_constraints").prompt = "Any days or times that do not work?"
-    intake.save_script(db, actor, service_line_id, items)
+    intake.save_script(db, coordinator(db), service_line_id, items)
 
     assert intake.answer(db, actor, referral_id, "scheduling_constraints", "   ") is None
     assert answer_rows(db)[0] == before[0]
@@ -259,7 +260,7 @@ def test_clearing_an_optional_answer_given_to_an_earlier_version_keeps_that_row(
 def test_saving_an_unchanged_script_writes_no_version(
     db: Database, actor: Actor, service_line_id: int
 ) -> None:
-    assert intake.save_script(db, actor, service_line_id, drafts(db, service_line_id)) == 1
+    assert intake.save_script(db, coordinator(db), service_line_id, drafts(db, service_line_id)) == 1
     assert count(db, IntakeScript) == 1
     assert audit_rows(db, "intake_script.save") == []
 
@@ -273,9 +274,13 @@ def test_a_saved_script_is_audited_with_what_changed(
     items.reverse()
     items.remove(by_key(items, "consent_updates"))
     items.append(ItemDraft("Recent ECG available?", ItemKind.YES_NO, blocks_scheduling=True))
-    intake.save_script(db, actor, service_line_id, items)
+    intake.save_script(db, coordinator(db), service_line_id, items)
     [row] = audit_rows(db, "intake_script.save")
-    assert (row.entity, row.entity_id, row.staff_id) == ("service_line", service_line_id, actor.staff_id)
+    assert (row.entity, row.entity_id, row.staff_id) == (
+        "service_line",
+        service_line_id,
+        coordinator(db).staff_id,
+    )
     assert row.detail == {
         "version": 2,
         "added": ["recent_ecg_available"],
@@ -291,11 +296,11 @@ def test_a_new_item_never_takes_a_key_the_line_used_before(
 ) -> None:
     items = drafts(db, service_line_id)
     items.append(ItemDraft("Recent ECG available?", ItemKind.YES_NO))
-    intake.save_script(db, actor, service_line_id, items)
+    intake.save_script(db, coordinator(db), service_line_id, items)
     items = [item for item in drafts(db, service_line_id) if item.key != "recent_ecg_available"]
-    intake.save_script(db, actor, service_line_id, items)  # retired
+    intake.save_script(db, coordinator(db), service_line_id, items)  # retired
     items.append(ItemDraft("Recent ECG available?", ItemKind.YES_NO))
-    intake.save_script(db, actor, service_line_id, items)
+    intake.save_script(db, coordinator(db), service_line_id, items)
     assert drafts(db, service_line_id)[-1].key == "recent_ecg_available_2"
 
 
@@ -306,7 +311,7 @@ def test_changing_an_items_kind_makes_it_a_new_question(
     items = drafts(db, service_line_id)
     interpreter = by_key(items, "interpreter")
     interpreter.kind, interpreter.choices = ItemKind.CHOICE, ["No", "Spanish", "Other language"]
-    intake.save_script(db, actor, service_line_id, items)
+    intake.save_script(db, coordinator(db), service_line_id, items)
     checklist = intake.checklist(db, referral_id)
     assert "interpreter" not in [row.key for row in checklist.items]
     assert [(r.key, r.value) for r in checklist.retired] == [("interpreter", "Spanish")]
@@ -320,7 +325,7 @@ def test_a_script_with_problems_is_refused_item_by_item_and_nothing_is_saved(
     items[2] = ItemDraft("Which knee?", ItemKind.CHOICE, ["Left", " "], key=items[2].key)
     items.append(ItemDraft("Preferred site", ItemKind.CHOICE, ["North", "north "]))
     with pytest.raises(ValidationError) as refused:
-        intake.save_script(db, actor, service_line_id, items)
+        intake.save_script(db, coordinator(db), service_line_id, items)
     assert refused.value.errors == {
         "items.1.prompt": "Type the words staff say or check.",
         "items.2.choices": "A choice item needs at least two choices, one per line.",
@@ -328,7 +333,7 @@ def test_a_script_with_problems_is_refused_item_by_item_and_nothing_is_saved(
     }
     too_many = drafts(db, service_line_id) + [ItemDraft(f"Question {n}", ItemKind.TEXT) for n in range(40)]
     with pytest.raises(ValidationError) as refused:
-        intake.save_script(db, actor, service_line_id, too_many)
+        intake.save_script(db, coordinator(db), service_line_id, too_many)
     assert set(refused.value.errors) == {"items"}
     assert count(db, IntakeScript) == 1
     assert [row.success for row in audit_rows(db, "intake_script.save")] == [False, False]
@@ -398,7 +403,7 @@ def test_an_item_the_current_script_retired_cannot_be_answered(
     db: Database, actor: Actor, referral_id: int, service_line_id: int
 ) -> None:
     items = [item for item in drafts(db, service_line_id) if item.key != "interpreter"]
-    intake.save_script(db, actor, service_line_id, items)
+    intake.save_script(db, coordinator(db), service_line_id, items)
     with pytest.raises(NotFoundError):
         intake.answer(db, actor, referral_id, "interpreter", "Spanish")
     assert count(db, ChecklistAnswer) == 0
@@ -409,7 +414,7 @@ def test_the_gate_counts_only_yes_for_a_blocking_yes_no_and_a_blocking_text_must
 ) -> None:
     items = [ItemDraft("Authorization number on file", ItemKind.TEXT, blocks_scheduling=True)]
     items.append(ItemDraft("Cleared by the surgeon?", ItemKind.YES_NO, blocks_scheduling=True))
-    intake.save_script(db, actor, service_line_id, items)
+    intake.save_script(db, coordinator(db), service_line_id, items)
     assert open_blocking(db, referral_id) == ["Authorization number on file", "Cleared by the surgeon?"]
     intake.answer(db, actor, referral_id, "cleared_by_the_surgeon", False)
     intake.answer(db, actor, referral_id, "authorization_number_on_file", "A-1234")
