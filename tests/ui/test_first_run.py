@@ -5,23 +5,20 @@ starts another RefDesk and leaves this database as it was. An existing clinic ne
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QColor, QImage
-from PySide6.QtWidgets import QApplication, QComboBox, QDialog, QFileDialog, QLabel, QWidget
+from PySide6.QtWidgets import QApplication, QComboBox, QDialog, QFileDialog, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
 from refdesk.domain.models import AuditEvent, Partner, ServiceLine, Setting, Staff
 from refdesk.domain.next_action import Targets
 from refdesk.domain.vocab import StaffRole
-from refdesk.services import accounts, catalog, service_lines, settings, setup
+from refdesk.services import accounts, catalog, service_lines, settings
 from refdesk.storage import Database
 from tests.ui.test_idle_lock import CLINIC, PASSWORD, FakeClock, tear_down
 from tests.ui.test_session_signin import Expect, error_of, no_message_box, type_into
@@ -32,11 +29,9 @@ from ui.session.controller import SessionController
 from ui.session.first_run import (
     ADMIN,
     TARGETS,
-    WELCOME,
     WHAT_NEXT,
     DemoNotStarted,
     FirstRunWizard,
-    start_demo,
 )
 from ui.session.first_run import CLINIC as CLINIC_PAGE
 from ui.session.first_run_next import NO_LINE, AddPartnerDialog
@@ -484,48 +479,6 @@ def test_explore_with_demo_data_starts_the_demo_and_leaves_this_database_untouch
     assert demo.started == 1
     assert session.window is None and session.actor is None
     assert table_counts(db) == before and accounts.needs_setup(db)  # the welcome comes back next time
-
-
-def test_a_demo_that_cannot_start_is_said_on_the_welcome_page(qtbot: QtBot, db: Database) -> None:
-    wizard = FirstRunWizard(db, launch_demo=Demo(fails=True))
-    qtbot.addWidget(wizard)
-    wizard.show()
-    qtbot.waitExposed(wizard)
-    wizard.welcome_page.demo.setChecked(True)
-    wizard.next()
-    assert wizard.isVisible() and wizard.currentId() == WELCOME and wizard.choice is None
-    error = wizard.welcome_page.findChild(QLabel, "firstRunError")
-    assert error is not None and error.isVisible() and "could not be started" in error.text()
-    wizard.welcome_page.set_up.setChecked(True)  # setting up instead still works
-    wizard.next()
-    assert wizard.currentId() == CLINIC_PAGE
-
-
-def test_start_demo_starts_the_demo_command_with_its_environment(
-    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    marker = tmp_path / "started.txt"
-    script = "import os, sys; open(sys.argv[1], 'w').write(os.environ['REFDESK_TEST_MARK'])"
-    command = (sys.executable, ["-c", script, str(marker)], {"REFDESK_TEST_MARK": "demo"})
-    monkeypatch.setattr(setup, "demo_command", lambda: command)
-    start_demo()
-    qtbot.waitUntil(lambda: marker.exists() and marker.read_text() == "demo", timeout=30_000)
-
-    monkeypatch.setattr(setup, "demo_command", lambda: (str(tmp_path / "no-such-program"), ["--demo"], {}))
-    with pytest.raises(DemoNotStarted, match="could not be started"):
-        start_demo()
-
-
-def test_the_demo_command_is_this_refdesk_on_the_demo_database(monkeypatch: pytest.MonkeyPatch) -> None:
-    program, arguments, extra = setup.demo_command()
-    assert program == sys.executable and arguments[-1] == "--demo"
-    environment = {**os.environ, **extra}
-    version = [program, *arguments[:-1], "--version"]  # the same program, asked only its version
-    done = subprocess.run(version, env=environment, capture_output=True, text=True, timeout=60, cwd="/")
-    assert done.returncode == 0 and done.stdout.startswith("RefDesk")
-
-    monkeypatch.setattr(sys, "frozen", True, raising=False)  # the bundle: its executable is RefDesk itself
-    assert setup.demo_command() == (sys.executable, ["--demo"], {})
 
 
 # -- an existing clinic --------------------------------------------------------------------------------------
